@@ -1,0 +1,79 @@
+"""The checked, immutable form of a survey file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .conditions import Condition
+
+StepType = Literal[
+    "single_choice", "multi_choice", "text", "number", "scale", "yes_no", "info", "end"
+]
+STEP_TYPES: tuple[StepType, ...] = (
+    "single_choice", "multi_choice", "text", "number", "scale", "yes_no", "info", "end"
+)
+CHOICE_TYPES = ("single_choice", "multi_choice")
+
+DEFAULT_TEXT_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One branch of a step's `next`: taken when `condition` holds (None: always)."""
+
+    goto: str
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    type: StepType
+    prompt: str
+    required: bool = True
+    options: tuple[Option, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    min_selected: int = 0
+    max_selected: int = 0
+    max_length: int = DEFAULT_TEXT_MAX_LENGTH
+    # Resolved at load: an omitted or plain-id `next` becomes a single unconditional rule.
+    rules: tuple[Rule, ...] = ()
+    # What clients see: the definition with defaults filled in, without next and aliases.
+    public: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_end(self) -> bool:
+        return self.type == "end"
+
+    def option_values(self) -> tuple[str, ...]:
+        return tuple(option.value for option in self.options)
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    title: str
+    version: int
+    steps: dict[str, Step]
+    first_step: str
+    is_default: bool = False
+    source: Path | None = None
+    # Step ids in file order, which is the order used for "the following step".
+    order: tuple[str, ...] = ()
+
+    def step(self, step_id: str) -> Step:
+        return self.steps[step_id]
+
+    def summary(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "version": self.version}
