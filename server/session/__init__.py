@@ -1,0 +1,1 @@
+"""The session state machine and the messages it speaks."""

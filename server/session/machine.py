@@ -1,0 +1,145 @@
+"""The session state machine: (state, message) -> (new state, replies, history rows).
+
+Pure: no sockets, no SQL, no clocks. Every rule of PROTOCOL.md about seq, navigation,
+drafts and completion lives here, so it can be tested exhaustively on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..protocol import MAX_DRAFT_BYTES, ErrorCode, error
+from ..store.records import HistoryEntry
+from ..survey import InvalidAnswer, Survey, next_step, validate_value
+from ..survey.conditions import strict_equals
+from .messages import Answer, Back, Draft, ProtocolError, SeqMessage, SetAudioMode
+from .state import SessionState
+from .views import complete_message, current_view, step_message
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    state: SessionState
+    replies: tuple[dict[str, Any], ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+    # True when the new state must be durably committed before any reply is sent.
+    commit: bool = False
+    # True when only unsaved work (drafts) changed: the autosave picks it up.
+    drafts_changed: bool = False
+
+
+def handle(survey: Survey, state: SessionState, message: SeqMessage | Draft) -> Transition:
+    if isinstance(message, Draft):
+        return _draft(survey, state, message)
+    seq = message.seq
+    if seq <= state.last_seq:
+        # A duplicate: answered with where the session is, never applied again.
+        return Transition(state, (current_view(survey, state, seq),))
+    if seq > state.last_seq + 1:
+        expected = state.last_seq + 1
+        reply = error(ErrorCode.SEQ_GAP, f"Expected seq {expected}.", None, expected=expected)
+        return Transition(state, (reply,))
+    if state.completed:
+        return _reject(state, message, ErrorCode.COMPLETED, "The survey is already finished.")
+    if isinstance(message, Answer):
+        return _answer(survey, state, message)
+    if isinstance(message, Back):
+        return _back(survey, state, message)
+    return _audio_mode(state, message)
+
+
+def _message_type(message: SeqMessage) -> str:
+    return {Answer: "answer", Back: "back", SetAudioMode: "set_audio_mode"}.get(
+        type(message), "voice_answer"
+    )
+
+
+def _reject(
+    state: SessionState, message: SeqMessage, code: ErrorCode, text: str, **extra: Any
+) -> Transition:
+    """A message processed once and refused: last_seq moves, nothing else does."""
+    new_state = replace(state, last_seq=message.seq)
+    detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
+    if isinstance(message, Answer):
+        detail["value"] = message.value
+    step = getattr(message, "step", None)
+    row = HistoryEntry("rejected", step, detail, message.seq)
+    return Transition(new_state, (error(code, text, message.seq, **extra),), (row,), commit=True)
+
+
+def _answer(survey: Survey, state: SessionState, message: Answer) -> Transition:
+    current = state.current_step
+    if message.step != current:
+        return _reject(
+            state, message, ErrorCode.WRONG_STEP,
+            "That answer is for another question than the current one.", current=current,
+        )
+    try:
+        value = validate_value(survey.steps[current], message.value)
+    except InvalidAnswer as exc:
+        return _reject(state, message, ErrorCode.INVALID_ANSWER, str(exc), step=current)
+    return _advance(survey, state, message.seq, value, {"value": value})
+
+
+def _advance(
+    survey: Survey, state: SessionState, seq: int, value: Any, recorded: dict[str, Any]
+) -> Transition:
+    current = state.current_step
+    answers = {**state.answers, current: value}
+    history = (*state.step_history, current)
+    following = next_step(survey, current, {s: answers[s] for s in history if s in answers})
+    completed = survey.steps[following].is_end
+    drafts = {k: v for k, v in state.drafts.items() if k != current}
+    new_state = replace(
+        state, answers=answers, step_history=history, current_step=following,
+        completed=completed, drafts={} if completed else drafts, last_seq=seq,
+    )
+    rows = [HistoryEntry("answer", current, recorded, seq)]
+    if completed:
+        rows.append(HistoryEntry("completed", following, None, seq))
+        reply = complete_message(survey, new_state, seq)
+    else:
+        reply = step_message(survey, new_state, seq)
+    return Transition(new_state, (reply,), tuple(rows), commit=True)
+
+
+def _back(survey: Survey, state: SessionState, message: Back) -> Transition:
+    if not state.step_history:
+        return _reject(state, message, ErrorCode.CANNOT_GO_BACK, "This is the first question.")
+    previous = state.step_history[-1]
+    new_state = replace(
+        state, current_step=previous, step_history=state.step_history[:-1], last_seq=message.seq
+    )
+    row = HistoryEntry("back", previous, None, message.seq)
+    return Transition(new_state, (step_message(survey, new_state, message.seq),), (row,), True)
+
+
+def _audio_mode(state: SessionState, message: SetAudioMode) -> Transition:
+    new_state = replace(state, is_audio_mode=message.enabled, last_seq=message.seq)
+    row = HistoryEntry("audio_mode", state.current_step, {"enabled": message.enabled}, message.seq)
+    reply = {"type": "audio_mode", "ack": message.seq, "enabled": message.enabled}
+    return Transition(new_state, (reply,), (row,), commit=True)
+
+
+def _draft(survey: Survey, state: SessionState, message: Draft) -> Transition:
+    if state.completed or message.step != state.current_step:
+        return Transition(state)  # ignored, as PROTOCOL.md says
+    step = survey.steps[message.step]
+    value = message.value
+    too_long = step.type == "text" and isinstance(value, str) and len(value) > step.max_length
+    if too_long or len(json.dumps(value, ensure_ascii=False).encode()) > MAX_DRAFT_BYTES:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "The draft is too long.", "value")
+    if _same_draft(state, message.step, value):
+        return Transition(state)
+    drafts = {k: v for k, v in state.drafts.items() if k != message.step}
+    if value is not None:
+        drafts[message.step] = value
+    return Transition(replace(state, drafts=drafts), drafts_changed=True)
+
+
+def _same_draft(state: SessionState, step: str, value: Any) -> bool:
+    if step not in state.drafts:
+        return value is None
+    return strict_equals(state.drafts[step], value)

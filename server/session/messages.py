@@ -1,0 +1,193 @@
+"""Decoding client frames into typed messages, or the protocol error they deserve."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..protocol import PROTOCOL_VERSION, USER_ID_PATTERN, CloseCode, ErrorCode
+
+
+class ProtocolError(Exception):
+    """A frame that cannot be processed; consumes no seq."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def reply(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": "error", "code": self.code.value, "message": self.message, "ack": None,
+        }
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class HandshakeError(ProtocolError):
+    """A refused hello: the error is sent, then the socket closes with `close_code`."""
+
+    def __init__(
+        self, code: ErrorCode, message: str, close_code: CloseCode, field: str | None = None
+    ) -> None:
+        super().__init__(code, message, field)
+        self.close_code = close_code
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    survey: str | None
+    user_id: str | None
+    token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    seq: int
+    step: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceAnswer:
+    seq: int
+    step: str
+    transcript: str
+
+
+@dataclass(frozen=True, slots=True)
+class Back:
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetAudioMode:
+    seq: int
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    step: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    pass
+
+
+SeqMessage = Answer | VoiceAnswer | Back | SetAudioMode
+Message = SeqMessage | Draft | Ping
+
+KNOWN_TYPES = ("hello", "answer", "voice_answer", "back", "set_audio_mode", "draft", "ping")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def decode_frame(text: str | None) -> dict[str, Any]:
+    """One JSON object per text frame; NaN and Infinity are not JSON."""
+    if text is None:
+        raise ProtocolError(ErrorCode.BAD_JSON, "Frames must be text holding one JSON object.")
+    try:
+        obj = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except ValueError:
+        raise ProtocolError(ErrorCode.BAD_JSON, "The frame is not valid JSON.") from None
+    if not isinstance(obj, dict):
+        raise ProtocolError(ErrorCode.BAD_JSON, "The frame must hold a JSON object.")
+    return obj
+
+
+def message_type(obj: dict[str, Any]) -> str:
+    kind = obj.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "Every message needs a string 'type'.", "type")
+    if kind not in KNOWN_TYPES:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"Unknown message type '{kind[:64]}'.")
+    return kind
+
+
+def _field(obj: dict[str, Any], name: str, kind: type | tuple[type, ...], what: str) -> Any:
+    if name not in obj:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"'{name}' is missing.", name)
+    value = obj[name]
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"'{name}' must be {what}.", name)
+    return value
+
+
+def _seq(obj: dict[str, Any]) -> int:
+    seq: int = _field(obj, "seq", int, "a positive integer")
+    if seq < 1:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "'seq' must be a positive integer.", "seq")
+    return seq
+
+
+def _present(obj: dict[str, Any], name: str) -> Any:
+    if name not in obj:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"'{name}' is missing.", name)
+    return obj[name]
+
+
+def parse_message(obj: dict[str, Any]) -> Message:
+    """A message after the handshake (a second hello is `already_hello`)."""
+    kind = message_type(obj)
+    if kind == "answer":
+        return Answer(_seq(obj), _field(obj, "step", str, "a step id"), _present(obj, "value"))
+    if kind == "back":
+        return Back(_seq(obj))
+    if kind == "set_audio_mode":
+        return SetAudioMode(_seq(obj), _field(obj, "enabled", bool, "true or false"))
+    if kind == "draft":
+        return Draft(_field(obj, "step", str, "a step id"), _present(obj, "value"))
+    if kind == "ping":
+        return Ping()
+    if kind == "voice_answer":
+        # Understanding transcripts is its own issue; until then the type is not served.
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, "Spoken answers are not supported yet.")
+        return VoiceAnswer(
+            _seq(obj),
+            _field(obj, "step", str, "a step id"),
+            _field(obj, "transcript", str, "a string"),
+        )
+    raise ProtocolError(ErrorCode.ALREADY_HELLO, "The handshake is already done.")
+
+
+def parse_hello(obj: dict[str, Any]) -> Hello:
+    """The first message. Checks run in PROTOCOL.md's order: shape, then user_id format."""
+    if message_type(obj) != "hello":
+        raise ProtocolError(ErrorCode.HELLO_REQUIRED, "Say hello first.")
+    protocol = obj.get("protocol")
+    if isinstance(protocol, bool) or protocol != PROTOCOL_VERSION:
+        raise HandshakeError(
+            ErrorCode.BAD_MESSAGE,
+            f"Unsupported or missing protocol version; this server speaks {PROTOCOL_VERSION}.",
+            CloseCode.BAD_HANDSHAKE,
+            "protocol",
+        )
+    for name in ("survey", "token"):
+        if obj.get(name) is not None and not isinstance(obj[name], str):
+            raise HandshakeError(
+                ErrorCode.BAD_MESSAGE, f"'{name}' must be a string.", CloseCode.BAD_HANDSHAKE, name
+            )
+    user_id = obj.get("user_id")
+    if user_id is not None and not (isinstance(user_id, str) and USER_ID_PATTERN.fullmatch(user_id)):
+        raise HandshakeError(
+            ErrorCode.INVALID_USER_ID,
+            "user_id must be 1 to 128 characters from A-Z a-z 0-9 _ . : -",
+            CloseCode.BAD_HANDSHAKE,
+        )
+    return Hello(survey=obj.get("survey"), user_id=user_id, token=obj.get("token"))

@@ -1,0 +1,126 @@
+"""The store contract. SQLite is the embedded backend; another (PostgreSQL) fits behind it.
+
+Every write is fenced: it names the connection (`owner`) that must still own the session,
+and fails with `Fenced` when another connection has taken the session over.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .records import HistoryEntry, SessionRecord
+
+
+class StoreError(Exception):
+    """Base of the errors a store reports."""
+
+
+class SessionExists(StoreError):
+    """`create` found the user_id taken (another connection created it first)."""
+
+
+class SessionNotFound(StoreError):
+    pass
+
+
+class TokenMismatch(StoreError):
+    """The token does not open this session. Nothing was changed."""
+
+
+class Fenced(StoreError):
+    """The session is owned by another connection now; the write was not applied."""
+
+
+class TransientStorageError(StoreError):
+    """A failure worth retrying: a locked database, a full write queue, a dropped link."""
+
+
+class StorageUnavailable(StoreError):
+    """Retries are exhausted. Nothing was applied."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was migrated by a newer version of this server."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    record: SessionRecord
+    token_hash: str
+    owner: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    id: int
+    user_id: str
+    action: str
+    step: str | None
+    answer: Any
+    seq: int | None
+    timestamp: str
+
+
+@dataclass
+class WriteStats:
+    """Counters for tests and benchmarks: how writes were grouped into commits."""
+
+    commits: int = 0
+    writes: int = 0
+    retries: int = 0
+    batch_sizes: dict[int, int] = field(default_factory=dict)
+
+
+class SessionStore(ABC):
+    stats: WriteStats
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and migrate; raise SchemaTooNew for a database from a newer server."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish every queued write, then disconnect."""
+
+    @abstractmethod
+    async def create(
+        self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
+    ) -> SessionRecord:
+        """Insert a new session owned by `owner`; SessionExists if the id is taken."""
+
+    @abstractmethod
+    async def claim(self, user_id: str, token_hash: str, owner: str) -> SessionRecord:
+        """Check the token, then make `owner` the session's owner and record `resumed`.
+
+        SessionNotFound or TokenMismatch leave everything as it was.
+        """
+
+    @abstractmethod
+    async def save(
+        self,
+        record: SessionRecord,
+        owner: str,
+        expected_last_seq: int,
+        history: Sequence[HistoryEntry],
+        release: bool = False,
+    ) -> None:
+        """Write the session and its history rows in one transaction, if `owner` owns it.
+
+        `release` also gives up ownership (the connection is closing).
+        """
+
+    @abstractmethod
+    async def load(self, user_id: str) -> StoredSession | None: ...
+
+    @abstractmethod
+    async def owners(self, user_ids: Sequence[str]) -> dict[str, str | None]:
+        """Current owner of each session, for noticing takeovers by other processes."""
+
+    @abstractmethod
+    async def history(self, user_id: str) -> list[HistoryRow]: ...
+
+    @abstractmethod
+    async def healthy(self) -> bool: ...

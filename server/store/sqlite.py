@@ -1,0 +1,275 @@
+"""The embedded store: one SQLite file, WAL, one group-committing writer, aiosqlite reads."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import sqlite3
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import aiosqlite
+
+from ..clock import utc_now
+from .base import (
+    Fenced,
+    HistoryRow,
+    SessionExists,
+    SessionNotFound,
+    SessionStore,
+    StorageUnavailable,
+    StoredSession,
+    TokenMismatch,
+    WriteStats,
+)
+from .records import HistoryEntry, SessionRecord
+from .retry import RetryPolicy, with_retries
+from .sqlite_schema import migrate
+from .sqlite_writer import Job, SQLiteWriter
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Synchronous = Literal["FULL", "NORMAL"]
+
+SESSION_COLUMNS = (
+    "user_id, survey_id, survey_version, current_step, answers, step_history, is_audio_mode, "
+    "session_data, last_seq, token_hash, owner, created_at, updated_at, completed_at"
+)
+INSERT_HISTORY = (
+    "INSERT INTO session_history (user_id, action, step, answer, seq, timestamp) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+UPDATE_SESSION = """
+    UPDATE sessions SET
+        survey_version = ?, current_step = ?, answers = ?, step_history = ?,
+        is_audio_mode = ?, session_data = ?, last_seq = ?, updated_at = ?,
+        completed_at = CASE WHEN ? THEN COALESCE(completed_at, ?) ELSE NULL END,
+        owner = CASE WHEN ? THEN NULL ELSE owner END
+    WHERE user_id = ? AND owner = ? AND last_seq = ?
+"""
+OWNER_BATCH = 500
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _history_params(user_id: str, rows: Sequence[HistoryEntry], now: str) -> list[tuple[Any, ...]]:
+    return [
+        (user_id, r.action, r.step, None if r.answer is None else _json(r.answer), r.seq, now)
+        for r in rows
+    ]
+
+
+def _row_to_stored(row: Sequence[Any]) -> StoredSession:
+    record = SessionRecord(
+        user_id=row[0],
+        survey_id=row[1],
+        survey_version=row[2],
+        current_step=row[3],
+        answers=json.loads(row[4]),
+        step_history=json.loads(row[5]),
+        is_audio_mode=bool(row[6]),
+        session_data=json.loads(row[7]),
+        last_seq=row[8],
+        completed=row[13] is not None,
+        created_at=row[11],
+        updated_at=row[12],
+        completed_at=row[13],
+    )
+    return StoredSession(record=record, token_hash=row[9], owner=row[10])
+
+
+# Write jobs: each runs inside the writer's transaction, under its own savepoint.
+
+
+def _create_job(
+    record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry],
+    conn: sqlite3.Connection,
+) -> SessionRecord:
+    now = utc_now()
+    try:
+        conn.execute(
+            f"INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.user_id, record.survey_id, record.survey_version, record.current_step,
+                _json(record.answers), _json(record.step_history), int(record.is_audio_mode),
+                _json(record.session_data), record.last_seq, token_hash, owner, now, now,
+                now if record.completed else None,
+            ),
+        )
+    except sqlite3.IntegrityError:
+        raise SessionExists(record.user_id) from None
+    conn.executemany(INSERT_HISTORY, _history_params(record.user_id, history, now))
+    return _select(conn, record.user_id).record
+
+
+def _claim_job(user_id: str, token_hash: str, owner: str, conn: sqlite3.Connection) -> SessionRecord:
+    stored = _select(conn, user_id)
+    # Constant time, and checked before anything changes: a failed attempt disturbs nobody.
+    if not hmac.compare_digest(stored.token_hash, token_hash):
+        raise TokenMismatch(user_id)
+    now = utc_now()
+    conn.execute("UPDATE sessions SET owner = ?, updated_at = ? WHERE user_id = ?", (owner, now, user_id))
+    step = stored.record.current_step
+    rows = [HistoryEntry("resumed", step)]
+    if stored.owner is not None:
+        rows.insert(0, HistoryEntry("superseded", step))
+    conn.executemany(INSERT_HISTORY, _history_params(user_id, rows, now))
+    return _select(conn, user_id).record
+
+
+def _save_job(
+    record: SessionRecord, owner: str, expected_last_seq: int, history: Sequence[HistoryEntry],
+    release: bool, conn: sqlite3.Connection,
+) -> None:
+    now = utc_now()
+    cursor = conn.execute(
+        UPDATE_SESSION,
+        (
+            record.survey_version, record.current_step, _json(record.answers),
+            _json(record.step_history), int(record.is_audio_mode), _json(record.session_data),
+            record.last_seq, now, record.completed, now, release,
+            record.user_id, owner, expected_last_seq,
+        ),
+    )
+    if cursor.rowcount == 0:
+        raise Fenced(record.user_id)
+    conn.executemany(INSERT_HISTORY, _history_params(record.user_id, history, now))
+
+
+def _select(conn: sqlite3.Connection, user_id: str) -> StoredSession:
+    row = conn.execute(
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?", (user_id,)
+    ).fetchone()
+    if row is None:
+        raise SessionNotFound(user_id)
+    return _row_to_stored(row)
+
+
+class SQLiteStore(SessionStore):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        synchronous: Synchronous = "FULL",
+        busy_timeout_ms: int = 5000,
+        max_pending_writes: int = 10_000,
+        retry: RetryPolicy = RetryPolicy(),
+    ) -> None:
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
+        self.retry = retry
+        self.stats = WriteStats()
+        self._writer = SQLiteWriter(self._connect_writer, max_pending_writes, self.stats)
+        self._reader: aiosqlite.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self._writer.start)
+        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._reader.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        await self._reader.execute("PRAGMA query_only = ON")
+        logger.info("SQLite store open at %s (synchronous=%s)", self.path, self.synchronous)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._writer.stop)
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+
+    async def _write(self, job: Job[T]) -> T:
+        return await with_retries(self.retry, self.stats, lambda: self._writer.submit(job))
+
+    async def create(
+        self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
+    ) -> SessionRecord:
+        return await self._write(partial(_create_job, record, token_hash, owner, tuple(history)))
+
+    async def claim(self, user_id: str, token_hash: str, owner: str) -> SessionRecord:
+        return await self._write(partial(_claim_job, user_id, token_hash, owner))
+
+    async def save(
+        self,
+        record: SessionRecord,
+        owner: str,
+        expected_last_seq: int,
+        history: Sequence[HistoryEntry],
+        release: bool = False,
+    ) -> None:
+        job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release)
+        await self._write(job)
+
+    def _reading(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise StorageUnavailable("the store is not open")
+        return self._reader
+
+    async def load(self, user_id: str) -> StoredSession | None:
+        try:
+            async with self._reading().execute(
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?", (user_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        return None if row is None else _row_to_stored(row)
+
+    async def owners(self, user_ids: Sequence[str]) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        try:
+            for start in range(0, len(user_ids), OWNER_BATCH):
+                chunk = list(user_ids[start:start + OWNER_BATCH])
+                marks = ",".join("?" * len(chunk))
+                async with self._reading().execute(
+                    f"SELECT user_id, owner FROM sessions WHERE user_id IN ({marks})", chunk
+                ) as cursor:
+                    found.update({row[0]: row[1] async for row in cursor})
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        return found
+
+    async def history(self, user_id: str) -> list[HistoryRow]:
+        try:
+            async with self._reading().execute(
+                "SELECT id, user_id, action, step, answer, seq, timestamp FROM session_history "
+                "WHERE user_id = ? ORDER BY id",
+                (user_id,),
+            ) as cursor:
+                rows = await cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        return [
+            HistoryRow(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]), r[5], r[6])
+            for r in rows
+        ]
+
+    async def healthy(self) -> bool:
+        try:
+            async with asyncio.timeout(2):
+                async with self._reading().execute("SELECT 1") as cursor:
+                    return await cursor.fetchone() == (1,)
+        except (sqlite3.Error, TimeoutError, StorageUnavailable, ValueError):
+            return False

@@ -1,0 +1,158 @@
+"""The one SQLite writer of a process, with group commit.
+
+A thread owns the only write connection. Callers queue a job (a function of the
+connection) and await a future. The thread takes every job that is waiting, runs them
+in one transaction with a savepoint each (so one failing job fails alone), commits
+once, and then completes each caller's future with its own result. Under load many
+writes share one fsync; alone, a write costs one commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from .base import StoreError, TransientStorageError, WriteStats
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], T]
+
+MAX_BATCH = 512
+
+
+@dataclass(slots=True)
+class _Queued(Generic[T]):
+    job: Job[T]
+    future: asyncio.Future[T]
+    loop: asyncio.AbstractEventLoop
+
+
+_STOP = object()
+
+
+def _resolve(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    if future.done():  # the caller was cancelled; the write still happened
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+
+
+class SQLiteWriter:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], max_pending: int, stats: WriteStats
+    ) -> None:
+        self._connect = connect
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_pending)
+        self._stats = stats
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._startup_error is not None:
+            raise self._startup_error
+
+    async def submit(self, job: Job[T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        try:
+            self._queue.put_nowait(_Queued(job, future, loop))
+        except queue.Full:
+            raise TransientStorageError("too many writes are waiting") from None
+        return await future
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Let queued writes finish, then close the connection."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            logger.error("the SQLite writer did not finish within %.0f s", timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except BaseException as exc:  # reported to start() in the caller's thread
+            self._startup_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            stopping = False
+            while not stopping:
+                first = self._queue.get()
+                if first is _STOP:
+                    break
+                batch: list[_Queued[Any]] = [first]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stopping = True
+                        break
+                    batch.append(item)
+                self._run_batch(conn, batch)
+        finally:
+            conn.close()
+
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Queued[Any]]) -> None:
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for item in batch:
+                outcomes.append(self._run_job(conn, item.job))
+            conn.execute("COMMIT")
+            self._stats.commits += 1
+            self._stats.writes += len(batch)
+            size = len(batch)
+            self._stats.batch_sizes[size] = self._stats.batch_sizes.get(size, 0) + 1
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            logger.warning("a commit of %d write(s) failed: %s", len(batch), exc)
+            failure = TransientStorageError(str(exc))
+            outcomes = [(None, failure)] * len(batch)
+        for item, (result, exc) in zip(batch, outcomes):
+            try:
+                item.loop.call_soon_threadsafe(_resolve, item.future, result, exc)
+            except RuntimeError:  # the caller's loop is closed: nobody is waiting
+                pass
+
+    @staticmethod
+    def _run_job(conn: sqlite3.Connection, job: Job[Any]) -> tuple[Any, BaseException | None]:
+        conn.execute("SAVEPOINT job")
+        try:
+            result = job(conn)
+        except sqlite3.Error as exc:
+            if not isinstance(exc, sqlite3.IntegrityError):
+                raise  # the database itself is in trouble: the whole batch fails
+            failure: BaseException = exc
+        except StoreError as exc:
+            failure = exc
+        except Exception as exc:  # a bug in one job must not stop the writer thread
+            logger.exception("a write job failed")
+            failure = exc
+        else:
+            conn.execute("RELEASE job")
+            return result, None
+        # This job fails alone; the others in the batch still commit.
+        conn.execute("ROLLBACK TO job")
+        conn.execute("RELEASE job")
+        return None, failure
