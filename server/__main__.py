@@ -1,0 +1,89 @@
+"""Command line: `python -m server serve` and `python -m server check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .settings import OPTIONS, SettingsError, load_settings
+from .store import SchemaTooNew, StorageUnavailable
+from .survey import BUNDLED_DIR, SurveyFileError, load_catalog
+
+logger = logging.getLogger("server")
+
+EXIT_CONFIG = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve", help="serve the surveys",
+        epilog="Every option can also be set with the SURVEY_* variable shown; the option wins.",
+    )
+    for option in OPTIONS:
+        if option.flag is not None:
+            serve.add_argument(
+                option.flag, dest=option.name, metavar=option.metavar,
+                help=f"{option.help} [{option.env}]",
+            )
+    check = commands.add_parser("check", help="check survey files and exit")
+    check.add_argument("surveys", nargs="?", default=None, metavar="DIR",
+                       help="folder of survey files (default: $SURVEY_DIR or the bundled example)")
+    return parser
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        _configure_logging("info")
+        directory = Path(args.surveys or os.environ.get("SURVEY_DIR") or BUNDLED_DIR)
+        try:
+            catalog = load_catalog(directory)
+        except SurveyFileError as exc:
+            logger.error("survey file error: %s", exc)
+            return EXIT_CONFIG
+        logger.info("%d survey(s) OK: %s", len(catalog.surveys), ", ".join(catalog.surveys))
+        return 0
+
+    try:
+        settings = load_settings(vars(args), os.environ)
+    except SettingsError as exc:
+        _configure_logging("info")
+        logger.error("bad setting %s", exc)
+        return EXIT_CONFIG
+    _configure_logging(settings.log_level)
+    try:
+        catalog = load_catalog(settings.surveys)
+    except SurveyFileError as exc:
+        logger.error("survey file error: %s", exc)
+        return EXIT_CONFIG
+    from .runner import serve
+
+    try:
+        asyncio.run(serve(settings, catalog))
+    except SchemaTooNew as exc:
+        logger.error("cannot open %s: %s", settings.db, exc)
+        return EXIT_CONFIG
+    except (StorageUnavailable, OSError) as exc:
+        logger.error("cannot open the database %s: %s", settings.db, exc)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

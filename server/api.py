@@ -1,0 +1,84 @@
+"""The JSON API: a session for those allowed to see it, and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from .protocol import USER_ID_PATTERN
+from .store import SessionStore, StorageUnavailable, StoredSession
+from .tokens import secret_matches, token_matches
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class ApiError(Exception):
+    """An HTTP error with its status and the `error` word of the JSON body."""
+
+    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.headers = headers or {}
+
+
+def unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", {"WWW-Authenticate": 'Bearer realm="survey"'})
+
+
+async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(
+        {"success": False, "error": exc.code}, exc.status, headers={**NO_STORE, **exc.headers}
+    )
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    credentials = credentials.strip()
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
+def session_body(stored: StoredSession) -> dict[str, Any]:
+    record = stored.record
+    return {
+        "user_id": record.user_id,
+        "survey_id": record.survey_id,
+        "current_step": record.current_step,
+        "answers": record.answers,
+        "step_history": record.step_history,
+        "is_audio_mode": record.is_audio_mode,
+        "completed": record.completed,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
+async def get_session(request: Request) -> JSONResponse:
+    store: SessionStore = request.app.state.store
+    admin_key: str | None = request.app.state.settings.admin_key
+    presented = _bearer(request)
+    if presented is None:
+        raise unauthorized()
+    user_id = request.path_params["user_id"]
+    is_admin = secret_matches(presented, admin_key)
+    try:
+        stored = await store.load(user_id) if USER_ID_PATTERN.fullmatch(user_id) else None
+    except StorageUnavailable:
+        raise ApiError(503, "storage_unavailable") from None
+    if is_admin:
+        if stored is None:
+            raise ApiError(404, "not_found")
+    # 401 alike for a wrong token and an unknown user: the answer reveals nothing.
+    elif stored is None or not token_matches(presented, stored.token_hash):
+        raise unauthorized()
+    return JSONResponse({"success": True, "session": session_body(stored)}, headers=NO_STORE)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    store: SessionStore = request.app.state.store
+    if await store.healthy():
+        return JSONResponse({"status": "ok"}, headers=NO_STORE)
+    return JSONResponse({"status": "unavailable"}, 503, headers=NO_STORE)

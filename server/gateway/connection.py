@@ -1,0 +1,175 @@
+"""One WebSocket connection: hello within the time limit, then the message loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..protocol import MAX_PROTOCOL_ERRORS, CloseCode, ErrorCode, error
+from ..session.messages import (
+    HandshakeError,
+    Hello,
+    Ping,
+    ProtocolError,
+    decode_frame,
+    parse_hello,
+    parse_message,
+)
+from ..session.views import current_view, welcome_message
+from ..store import StorageUnavailable
+from .handshake import establish
+from .limits import TokenBucket
+from .live import LiveSession, Superseded
+
+if TYPE_CHECKING:
+    from .service import Gateway
+
+logger = logging.getLogger(__name__)
+
+SendFailed = (WebSocketDisconnect, RuntimeError, OSError)
+# Rate-limited messages in a row before the connection is closed with 4429.
+MAX_RATE_STRIKES = 20
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, gateway: Gateway) -> None:
+        self.ws = websocket
+        self.gateway = gateway
+        self.protocol_errors = 0
+        self.closed = False
+        self.live: LiveSession | None = None
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send_text(encode(message))
+
+    async def close(self, code: int) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.ws.close(code)
+
+    async def protocol_error(self, exc: ProtocolError) -> bool:
+        """Answer a protocol error; False once there have been too many."""
+        await self.send(exc.reply())
+        self.protocol_errors += 1
+        if self.protocol_errors >= MAX_PROTOCOL_ERRORS:
+            await self.close(CloseCode.BAD_HANDSHAKE)
+            return False
+        return True
+
+    async def shut_down(self) -> None:
+        """Server shutdown: save the session, then close with 1001 (reconnect later)."""
+        if self.live is not None:
+            await self.live.release(CloseCode.GOING_AWAY)
+        else:
+            try:
+                await self.close(CloseCode.GOING_AWAY)
+            except SendFailed:
+                pass
+
+    async def run(self) -> None:
+        try:
+            hello = await self.receive_hello()
+            if hello is None:
+                return
+            self.live = await self.start_session(hello)
+            if self.live is not None:
+                await self.message_loop(self.live)
+        except SendFailed:
+            pass  # the client went away mid-send
+        except Exception:
+            logger.exception("connection failed")
+            try:
+                await self.close(CloseCode.INTERNAL_ERROR)
+            except SendFailed:
+                pass
+        finally:
+            if self.live is not None:
+                self.gateway.registry.remove(self.live)
+                await self.live.release()
+
+    async def receive_hello(self) -> Hello | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.gateway.settings.hello_timeout
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    frame = await self.ws.receive()
+            except TimeoutError:
+                await self.close(CloseCode.HELLO_TIMEOUT)
+                return None
+            if frame["type"] == "websocket.disconnect":
+                return None
+            try:
+                return parse_hello(decode_frame(frame.get("text")))
+            except HandshakeError as exc:
+                await self.send(exc.reply())
+                await self.close(exc.close_code)
+                return None
+            except ProtocolError as exc:
+                if not await self.protocol_error(exc):
+                    return None
+
+    async def start_session(self, hello: Hello) -> LiveSession | None:
+        gateway = self.gateway
+        user_agent = self.ws.headers.get("user-agent", "")[:256]
+        try:
+            established = await establish(
+                hello, gateway.catalog, gateway.store, gateway.registry, self.close,
+                {"user_agent": user_agent} if user_agent else {},
+            )
+        except HandshakeError as exc:
+            await self.send(exc.reply())
+            await self.close(exc.close_code)
+            return None
+        except StorageUnavailable:
+            await self.send(error(ErrorCode.STORAGE_UNAVAILABLE, "Please try again shortly."))
+            await self.close(CloseCode.INTERNAL_ERROR)
+            return None
+        # Known before anything is sent, so a send that fails still releases the session.
+        live = self.live = established.live
+        welcome = welcome_message(
+            live.survey, live.state, resumed=established.resumed, token=established.token
+        )
+        await self.send(welcome)
+        await self.send(current_view(live.survey, live.state, None))
+        return live
+
+    async def message_loop(self, live: LiveSession) -> None:
+        settings = self.gateway.settings
+        bucket = TokenBucket(settings.rate_limit, settings.rate_burst)
+        strikes = 0
+        while True:
+            frame = await self.ws.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            if not bucket.take():
+                strikes += 1
+                await self.send(error(ErrorCode.RATE_LIMITED, "Too many messages; slow down."))
+                if strikes >= MAX_RATE_STRIKES:
+                    await self.close(CloseCode.RATE_LIMITED)
+                    return
+                continue
+            strikes = 0
+            try:
+                message = parse_message(decode_frame(frame.get("text")))
+                if isinstance(message, Ping):
+                    await self.send({"type": "pong"})
+                    continue
+                replies = await live.apply(message)
+            except ProtocolError as exc:
+                if not await self.protocol_error(exc):
+                    return
+                continue
+            except Superseded:
+                await self.close(CloseCode.SUPERSEDED)
+                return
+            for reply in replies:
+                await self.send(reply)

@@ -1,0 +1,152 @@
+"""A session held by one live connection: the committed state and every write to it.
+
+The state in memory is a cache of the last committed state. A message's new state
+replaces it only after the store has committed it; if the commit fails, the old
+state stays, so memory never runs ahead of the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..protocol import CloseCode, ErrorCode, error
+from ..session.machine import handle
+from ..session.messages import Draft, SeqMessage
+from ..session.state import SessionState
+from ..store import Fenced, HistoryEntry, SessionStore, StorageUnavailable
+from ..survey import Survey
+
+logger = logging.getLogger(__name__)
+
+CloseSocket = Callable[[int], Awaitable[None]]
+# How long a takeover waits for the old connection's write in flight.
+SUPERSEDE_WAIT = 10.0
+
+
+class Superseded(Exception):
+    """Another connection owns the session now; this one must close with 4409."""
+
+
+class LiveSession:
+    def __init__(
+        self,
+        survey: Survey,
+        state: SessionState,
+        owner: str,
+        store: SessionStore,
+        close_socket: CloseSocket,
+    ) -> None:
+        self.survey = survey
+        self.state = state
+        self.owner = owner
+        self.store = store
+        self._close_socket = close_socket
+        # One write at a time per session, so an autosave never overwrites a newer answer.
+        self._lock = asyncio.Lock()
+        self.dirty = False  # drafts changed since the last save
+        self.closed = False  # released, superseded or shut down: no more writes
+
+    @property
+    def user_id(self) -> str:
+        return self.state.user_id
+
+    async def apply(self, message: SeqMessage | Draft) -> tuple[dict[str, Any], ...]:
+        """Run one message through the state machine; commit before answering."""
+        async with self._lock:
+            if self.closed:
+                raise Superseded(self.user_id)
+            transition = handle(self.survey, self.state, message)
+            if transition.commit:
+                try:
+                    await self.store.save(
+                        transition.state.to_record(), self.owner, self.state.last_seq,
+                        transition.history,
+                    )
+                except StorageUnavailable:
+                    logger.warning("storage unavailable; %s keeps its message", self.user_id)
+                    return (
+                        error(
+                            ErrorCode.STORAGE_UNAVAILABLE,
+                            "Your answer could not be saved just now. It will be sent again.",
+                            None,
+                        ),
+                    )
+                except Fenced:
+                    self.closed = True
+                    raise Superseded(self.user_id) from None
+                self.dirty = False  # the whole state, drafts included, is on disk
+            elif transition.drafts_changed:
+                self.dirty = True
+            self.state = transition.state
+            return transition.replies
+
+    async def autosave(self) -> None:
+        """Save unsent drafts, if any changed; notice a takeover by another process."""
+        async with self._lock:
+            if self.closed or not self.dirty:
+                return
+            try:
+                await self._save_drafts(release=False)
+            except StorageUnavailable:
+                logger.warning("autosave of %s failed; will try again", self.user_id)
+                return
+            except Fenced:
+                self.closed = True
+        if self.closed:
+            await self._close(CloseCode.SUPERSEDED)
+
+    async def release(self, close_code: int | None = None) -> None:
+        """Save everything and give up ownership: the connection is going away."""
+        async with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            try:
+                await self._save_drafts(release=True)
+            except (Fenced, StorageUnavailable) as exc:
+                logger.warning("could not save %s on disconnect: %r", self.user_id, exc)
+        if close_code is not None:
+            await self._close(close_code)
+
+    async def supersede(self) -> None:
+        """A newer connection takes over: save what is unsaved, then close with 4409."""
+        try:
+            async with asyncio.timeout(SUPERSEDE_WAIT):
+                await self._lock.acquire()
+        except TimeoutError:
+            logger.warning("takeover of %s did not wait for a stuck write", self.user_id)
+        else:
+            try:
+                if not self.closed and self.dirty:
+                    await self._save_drafts(release=False)
+            except (Fenced, StorageUnavailable):
+                pass
+            finally:
+                self._lock.release()
+        self.closed = True
+        await self._close(CloseCode.SUPERSEDED)
+
+    async def superseded_elsewhere(self) -> None:
+        """Another process took the session over (seen by the autosave tick)."""
+        self.closed = True
+        await self._close(CloseCode.SUPERSEDED)
+
+    async def _save_drafts(self, release: bool) -> None:
+        rows: list[HistoryEntry] = []
+        if self.dirty:
+            rows.append(HistoryEntry("draft_saved", self.state.current_step, dict(self.state.drafts)))
+        if release:
+            rows.append(HistoryEntry("disconnected", self.state.current_step))
+        await self.store.save(
+            self.state.to_record(), self.owner, self.state.last_seq, rows, release=release
+        )
+        self.dirty = False
+
+    async def _close(self, code: int) -> None:
+        try:
+            await self._close_socket(code)
+        except Exception:  # already closed by the client: nothing left to tell it
+            logger.debug("closing %s with %d failed", self.user_id, code, exc_info=True)

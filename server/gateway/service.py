@@ -1,0 +1,102 @@
+"""The WebSocket side of the server: admission, the autosave tick, and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.websockets import WebSocket
+
+from ..protocol import CloseCode, ErrorCode, error
+from ..settings import Settings
+from ..store import SessionStore, StorageUnavailable
+from ..survey import SurveyCatalog
+from .connection import Connection
+from .origin import origin_allowed
+from .registry import Registry
+
+logger = logging.getLogger(__name__)
+
+# A close before accept makes the server refuse the handshake with HTTP 403.
+REFUSE_HANDSHAKE = 1008
+
+
+class Gateway:
+    def __init__(self, settings: Settings, catalog: SurveyCatalog, store: SessionStore) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.store = store
+        self.registry = Registry(settings.max_connections_per_address)
+        self.closing = False
+        self._connections: set[Connection] = set()
+
+    async def endpoint(self, websocket: WebSocket) -> None:
+        origin = websocket.headers.get("origin")
+        if not origin_allowed(origin, websocket.headers.get("host"), self.settings.allowed_origins):
+            logger.info("refused a WebSocket from origin %r", origin)
+            await websocket.close(REFUSE_HANDSHAKE)
+            return
+        address = websocket.client.host if websocket.client else "unknown"
+        await websocket.accept()
+        if self.closing:
+            await websocket.close(CloseCode.GOING_AWAY)
+            return
+        if not self.registry.admit(address):
+            await websocket.send_json(error(ErrorCode.RATE_LIMITED, "Too many connections."))
+            await websocket.close(CloseCode.RATE_LIMITED)
+            return
+        connection = Connection(websocket, self)
+        self._connections.add(connection)
+        try:
+            await connection.run()
+        finally:
+            self._connections.discard(connection)
+            self.registry.leave(address)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Runs the autosave tick for the lifetime of the application."""
+        ticker = asyncio.create_task(self._autosave_forever(), name="autosave")
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            await self.shutdown()
+
+    async def _autosave_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.autosave_interval)
+            try:
+                await self.autosave_tick()
+            except Exception:
+                logger.exception("autosave tick failed")
+
+    async def autosave_tick(self) -> None:
+        """Save every changed session; close those another process has taken over."""
+        sessions = self.registry.all()
+        await asyncio.gather(*(live.autosave() for live in sessions if live.dirty))
+        idle = [live for live in sessions if not live.closed]
+        if not idle:
+            return
+        try:
+            owners = await self.store.owners([live.user_id for live in idle])
+        except StorageUnavailable:
+            return
+        for live in idle:
+            if owners.get(live.user_id) != live.owner and not live.closed:
+                logger.info("session %s was taken over elsewhere", live.user_id)
+                await live.superseded_elsewhere()
+
+    async def shutdown(self) -> None:
+        """Save every session and close its socket with 1001 (going away: reconnect)."""
+        if self.closing:
+            return
+        self.closing = True
+        connections = list(self._connections)
+        if connections:
+            logger.info("saving and closing %d connection(s)", len(connections))
+        await asyncio.gather(*(c.shut_down() for c in connections))
