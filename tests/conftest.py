@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import RunningServer, running_server, test_settings
+from tests.support import RunningServer, running_server, settings_for
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    async with running_server(test_settings(tmp_path)) as running:
+    async with running_server(settings_for(tmp_path)) as running:
         yield running

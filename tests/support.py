@@ -46,7 +46,7 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any
         await asyncio.sleep(0.02)
 
 
-def test_settings(tmp_path: Path, **overrides: Any) -> Settings:
+def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
     base = Settings(
         db=tmp_path / "sessions.db",
         surveys=BUNDLED_DIR,

@@ -55,6 +55,9 @@ class Registry:
         self._addresses[address] += 1
         return True
 
+    def connections_from(self, address: str) -> int:
+        return self._addresses.get(address, 0)
+
     def leave(self, address: str) -> None:
         self._addresses[address] -= 1
         if self._addresses[address] <= 0:

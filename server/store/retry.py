@@ -35,6 +35,10 @@ async def with_retries(
         stats.retries += 1
         logger.warning("storage busy, retry %d in %.2f s", details["tries"], details["wait"])
 
+    async def call() -> T:
+        # backoff must see a coroutine function to retry asynchronously.
+        return await attempt()
+
     retrying = backoff.on_exception(
         backoff.expo,
         TransientStorageError,
@@ -45,7 +49,7 @@ async def with_retries(
         jitter=backoff.full_jitter,
         on_backoff=count_retry,
         logger=None,
-    )(attempt)
+    )(call)
     try:
         return await retrying()
     except TransientStorageError as exc:
