@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -185,6 +186,7 @@ class ServerProcess:
     process: subprocess.Popen[str]
     url: str
     log: list[str]
+    drain: threading.Thread
 
     @property
     def ws_url(self) -> str:
@@ -192,11 +194,18 @@ class ServerProcess:
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.wait(10)
+        self.wait()
 
     def terminate(self) -> int:
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(30)
+        return self.wait()
+
+    def wait(self) -> int:
+        code = self.process.wait(30)
+        self.drain.join(10)
+        assert self.process.stderr is not None
+        self.process.stderr.close()
+        return code
 
 
 SERVING = re.compile(r"serving on (http://[\d.]+:\d+)")
@@ -211,24 +220,15 @@ def start_server_process(*args: str, env: dict[str, str] | None = None) -> Serve
     )
     assert process.stderr is not None
     log: list[str] = []
-    for line in process.stderr:
+    stderr = process.stderr
+    for line in stderr:
         log.append(line)
         match = SERVING.search(line)
         if match:
             # Keep draining the log so the server never blocks on a full pipe.
-            drain = threading_drain(process, log)
+            drain = threading.Thread(target=lambda: log.extend(stderr), daemon=True)
             drain.start()
-            return ServerProcess(process, match.group(1), log)
+            return ServerProcess(process, match.group(1), log, drain)
     process.wait(10)
+    stderr.close()
     raise AssertionError("server did not start:\n" + "".join(log))
-
-
-def threading_drain(process: subprocess.Popen[str], log: list[str]) -> Any:
-    import threading
-
-    def drain() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            log.append(line)
-
-    return threading.Thread(target=drain, daemon=True)
