@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check bench example-db clean
+.PHONY: run test check bench example-db browser clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -26,8 +26,17 @@ run: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m server check
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test browser
 	$(PY) -m pytest
+
+# Browser tests use Debian's Chromium (SURVEY_CHROMIUM overrides the path); where apt-get is
+# missing, Playwright's own download is the fallback.
+browser: $(VENV)/.installed-test
+	@if [ -x "$${SURVEY_CHROMIUM:-$(CHROMIUM)}" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
+	else $(PY) -m playwright install chromium; fi
 
 example-db: $(VENV)/.installed
 	$(PY) -m server.example_db survey_sessions.db.example

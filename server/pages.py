@@ -39,7 +39,7 @@ def _page(request: Request, survey_id: str | None) -> Response:
             headers=PAGE_HEADERS,
         )
     return templates.TemplateResponse(
-        request, "survey.html", {"survey": survey}, headers=PAGE_HEADERS
+        request, "survey.html", {"survey": survey, "ws_path": "/ws"}, headers=PAGE_HEADERS
     )
 
 

@@ -1,0 +1,387 @@
+// The survey page: speaks PROTOCOL.md over /ws, keeps every answer until it is
+// acknowledged, and comes back to the same place after a reload or a lost connection.
+
+import { Voice, spokenText } from "./audio.js";
+import { CLOSE, Link } from "./link.js";
+import { LastView, Outbox, SavedSession } from "./storage.js";
+import * as view from "./view.js";
+
+const { $ } = view;
+const app = $("app");
+const surveyId = app.dataset.survey;
+const DRAFT_DELAY = 400;
+const RETRY_DELAY = 2000;
+
+class SurveyPage {
+  constructor() {
+    this.saved = new SavedSession(surveyId);
+    this.session = this.initialSession();
+    this.outbox = this.session ? new Outbox(surveyId, this.session.userId) : null;
+    this.lastView = this.session ? new LastView(surveyId, this.session.userId) : null;
+    this.current = null; // the last step or complete message shown
+    this.control = null;
+    this.audio = false;
+    this.speechBlocked = false;
+    this.pendingDraft = null;
+    this.welcomeBack = false;
+    this.voice = new Voice({
+      onHeard: (transcript) => this.heard(transcript),
+      onBlocked: () => this.blockedSpeech(),
+    });
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    this.link = new Link(`${scheme}//${location.host}${app.dataset.wsPath}`, {
+      onOpen: () => this.hello(),
+      onMessage: (message) => this.receive(message),
+      onDown: () => this.down(),
+      onStop: (code) => this.stopped(code),
+    });
+    this.bind();
+    // Offline after a reload, the last screen is still shown and can still be answered.
+    const last = this.lastView && this.lastView.load();
+    if (last) this.render(last);
+    view.showStatus("connecting");
+    this.link.connect();
+  }
+
+  initialSession() {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    if (fragment.get("u") && fragment.get("t")) {
+      // A resume link: the token came in the fragment, which is never sent to a server.
+      this.saved.save(fragment.get("u"), fragment.get("t"));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    const session = this.saved.load();
+    const panelId = new URLSearchParams(location.search).get("user_id");
+    if (panelId && (!session || session.userId !== panelId)) return { userId: panelId, token: null };
+    return session;
+  }
+
+  bind() {
+    $("step-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    $("back").addEventListener("click", () => this.sendInOrder({ type: "back" }, true));
+    $("audio-toggle").addEventListener("click", () => this.toggleAudio());
+    $("copy-link").addEventListener("click", () => this.copyLink());
+    document.addEventListener("keydown", (event) => this.key(event));
+    window.addEventListener("online", () => this.link.retryNow());
+  }
+
+  // --- the connection ---
+
+  hello() {
+    const hello = { type: "hello", protocol: 1, survey: surveyId };
+    if (this.session) {
+      hello.user_id = this.session.userId;
+      if (this.session.token) hello.token = this.session.token;
+    }
+    this.link.send(hello);
+  }
+
+  receive(message) {
+    if (message.type === "welcome") this.welcome(message);
+    else if (message.type === "step" || message.type === "complete") this.reply(message);
+    else if (message.type === "audio_mode") {
+      this.acked(message.ack);
+      this.setAudio(message.enabled, false);
+    } else if (message.type === "error") this.error(message);
+  }
+
+  welcome(message) {
+    const token = message.token || (this.session && this.session.token) || null;
+    const changedUser = !this.session || this.session.userId !== message.user_id;
+    this.session = { userId: message.user_id, token };
+    this.saved.save(message.user_id, token);
+    if (changedUser || !this.outbox) {
+      this.outbox = new Outbox(surveyId, message.user_id);
+      this.lastView = new LastView(surveyId, message.user_id);
+    }
+    this.outbox.sync(message.last_seq);
+    this.welcomeBack = message.resumed && message.state.step_history.length > 0;
+    this.setAudio(message.state.is_audio_mode, false);
+    this.showHandoff();
+    // Whatever the server has not acknowledged goes again, in order.
+    for (const item of this.outbox.items) this.link.send(item);
+    const draft = this.pendingDraft;
+    if (draft && draft.step === message.state.current_step) this.link.send({ type: "draft", ...draft });
+    this.status();
+  }
+
+  reply(message) {
+    if (message.ack !== null) this.acked(message.ack);
+    // Replies to resent messages arrive one by one: show the last one only.
+    if (this.outbox.empty) this.render(message);
+    this.status();
+  }
+
+  acked(seq) {
+    if (seq !== null && seq !== undefined) this.outbox.ackUpTo(seq);
+    this.status();
+  }
+
+  error(message) {
+    this.acked(message.ack);
+    switch (message.code) {
+      case "invalid_answer":
+      case "no_match":
+      case "cannot_go_back":
+        this.enable(true);
+        view.showError(message.message);
+        if (this.audio && message.code === "no_match") this.speak(message.message);
+        break;
+      case "wrong_step":
+      case "completed":
+        this.resync();
+        break;
+      case "seq_gap":
+        this.outbox.reset(message.expected - 1);
+        this.resync();
+        break;
+      case "storage_unavailable":
+      case "rate_limited":
+        view.showNotice("Your answer is kept on this device; sending it again shortly.");
+        setTimeout(() => this.resend(), RETRY_DELAY);
+        break;
+      default:
+        console.warn("survey server:", message.code, message.message);
+    }
+  }
+
+  // Ask the server where the session stands: a duplicate seq is answered with the current step.
+  resync() {
+    if (this.outbox.lastSeq > 0) this.link.send({ type: "back", seq: this.outbox.lastSeq });
+    else if (this.link.ws) this.link.ws.close(4000);
+  }
+
+  resend() {
+    for (const item of this.outbox.items) this.link.send(item);
+  }
+
+  down() {
+    this.status();
+    this.voice.stop();
+  }
+
+  stopped(code) {
+    this.voice.stop();
+    if (code === CLOSE.SUPERSEDED) {
+      view.showBlocked(
+        "This survey is open in another window",
+        "Your answers are safe. You can carry on here instead; the other window will stop.",
+        "Continue here",
+        () => this.continueHere(),
+      );
+    } else if (code === CLOSE.AUTH_FAILED) {
+      view.showBlocked(
+        "We could not open your saved answers",
+        "This device's link to your earlier answers is no longer valid. You can start the survey again.",
+        "Start again",
+        () => this.startAgain(),
+      );
+    } else if (code !== CLOSE.NORMAL) {
+      const text = code === CLOSE.UNKNOWN_SURVEY
+        ? "This survey does not exist. Please check the link you were given."
+        : `The survey could not continue (code ${code}). Reloading the page may help.`;
+      view.showBlocked("Something went wrong", text, "Reload", () => location.reload());
+    }
+    this.status();
+  }
+
+  continueHere() {
+    if (this.current) this.render(this.current);
+    this.link.retryNow();
+  }
+
+  startAgain() {
+    this.saved.clear();
+    if (this.outbox) this.outbox.clear();
+    this.session = null;
+    this.outbox = null;
+    this.current = null;
+    history.replaceState(null, "", location.pathname);
+    view.showOnly(null);
+    this.link.retryNow();
+  }
+
+  // --- answering ---
+
+  submit() {
+    if (!this.current || this.current.type !== "step") return;
+    const step = this.current.step.id;
+    this.pendingDraft = null;
+    this.sendInOrder({ type: "answer", step, value: this.control.read() }, true);
+  }
+
+  heard(transcript) {
+    if (!this.current || this.current.type !== "step") return;
+    $("heard").textContent = `I heard: “${transcript}”`;
+    $("heard").hidden = false;
+    this.sendInOrder({ type: "voice_answer", step: this.current.step.id, transcript }, true);
+  }
+
+  // Into the outbox first, then onto the wire if there is one.
+  sendInOrder(message, waitForReply) {
+    if (!this.outbox) return;
+    const item = this.outbox.add(message);
+    if (waitForReply) this.enable(false);
+    view.showError(null);
+    if (!this.link.send(item)) {
+      view.showNotice("You are offline. Your answer is kept on this device and will be sent when the connection is back.");
+    }
+    this.status();
+  }
+
+  enable(on) {
+    $("next").disabled = !on;
+    $("back").disabled = !on;
+  }
+
+  draftChanged(step, value) {
+    clearTimeout(this.draftTimer);
+    this.draftTimer = setTimeout(() => {
+      this.pendingDraft = { step, value };
+      this.link.send({ type: "draft", step, value });
+    }, DRAFT_DELAY);
+  }
+
+  key(event) {
+    if (!this.current || this.current.type !== "step" || $("step-form").hidden) return;
+    const target = event.target;
+    const inForm = $("step-form").contains(target) || target === document.body;
+    if (!inForm) return;
+    if (event.key === "Enter" && target.tagName === "TEXTAREA") {
+      if (event.ctrlKey || event.metaKey) {
+        event.preventDefault();
+        $("step-form").requestSubmit();
+      }
+      return;
+    }
+    if (target.matches("textarea, input[type=number], input[type=text]")) return;
+    if (/^[0-9]$/.test(event.key) && this.control && this.control.inputs.length) {
+      const inputs = this.control.inputs;
+      const digit = Number(event.key);
+      const byValue = this.current.step.type === "scale" ? inputs.find((i) => i.value === digit) : null;
+      const picked = byValue || inputs[digit - 1];
+      if (picked) {
+        event.preventDefault();
+        picked.input.checked = picked.input.type === "checkbox" ? !picked.input.checked : true;
+        picked.input.focus();
+      }
+      return;
+    }
+    if (event.key === "Enter" && !target.matches("button, summary")) {
+      event.preventDefault();
+      $("step-form").requestSubmit();
+    }
+  }
+
+  // --- showing ---
+
+  render(message) {
+    this.current = message;
+    if (this.lastView) this.lastView.save(message);
+    view.showNotice(this.welcomeBack ? "Welcome back - you can carry on where you left off." : null);
+    this.welcomeBack = false;
+    $("heard").hidden = true;
+    if (message.type === "complete") {
+      view.showOnly("end-screen");
+      view.showProgress(null);
+      $("end-message").textContent = message.message;
+      $("end-message").focus();
+      view.announce("Survey complete. Your answers are saved.");
+      if (this.audio) this.speak(message.message);
+      return;
+    }
+    const step = message.step;
+    view.showOnly("step-form");
+    const progressText = view.showProgress(message.progress);
+    $("prompt").textContent = step.prompt;
+    const value = message.draft !== null && message.draft !== undefined ? message.draft : message.answer;
+    this.control = view.answerControl(step, value);
+    $("answer-area").replaceChildren(this.control.node);
+    if (this.control.textArea) {
+      const area = this.control.textArea;
+      area.addEventListener("input", () => this.draftChanged(step.id, area.value));
+    }
+    $("back").hidden = !message.can_go_back;
+    view.showError(null);
+    this.enable(true);
+    $("prompt").focus();
+    view.announce(message.ack !== null ? `Saved. ${progressText}.` : `${progressText}.`);
+    if (this.audio) this.speakStep();
+  }
+
+  status() {
+    if (!this.link.open) view.showStatus(this.current ? "offline" : "connecting");
+    else view.showStatus(this.outbox && !this.outbox.empty ? "saving" : "saved");
+  }
+
+  showHandoff() {
+    if (!this.session || !this.session.token) return;
+    const params = new URLSearchParams({ u: this.session.userId, t: this.session.token });
+    $("resume-link").value = `${location.origin}/s/${encodeURIComponent(surveyId)}#${params}`;
+    $("handoff").hidden = false;
+  }
+
+  async copyLink() {
+    try {
+      await navigator.clipboard.writeText($("resume-link").value);
+      $("copy-link").textContent = "Copied";
+    } catch {
+      $("resume-link").select();
+    }
+  }
+
+  // --- audio mode ---
+
+  toggleAudio() {
+    if (this.audio && this.speechBlocked) {
+      // The click is the interaction the browser waited for: read the question now.
+      this.speechBlocked = false;
+      this.audioNote();
+      this.speakStep();
+      return;
+    }
+    const enabled = !this.audio;
+    this.sendInOrder({ type: "set_audio_mode", enabled }, false);
+    this.setAudio(enabled, true);
+  }
+
+  setAudio(enabled, fromClick) {
+    const changed = enabled !== this.audio;
+    this.audio = enabled;
+    const toggle = $("audio-toggle");
+    toggle.setAttribute("aria-pressed", String(enabled));
+    toggle.textContent = enabled ? "Reading aloud: on" : "Read aloud";
+    this.audioNote();
+    if (!enabled) this.voice.stop();
+    else if (changed && fromClick) this.speakStep();
+  }
+
+  audioNote() {
+    let text = "";
+    if (this.audio && this.speechBlocked) text = "Your browser paused reading aloud. Press “Reading aloud: on” to hear the question.";
+    else if (this.audio && !this.voice.canListen) text = "Questions are read aloud. Spoken answers are not available in this browser.";
+    else if (this.audio) text = "Questions are read aloud. Answer by speaking, or as usual.";
+    $("audio-note").textContent = text;
+    $("audio-note").hidden = !text;
+  }
+
+  blockedSpeech() {
+    this.speechBlocked = true;
+    this.audioNote();
+  }
+
+  speakStep() {
+    if (!this.current) return;
+    if (this.current.type === "complete") this.speak(this.current.message);
+    else this.voice.say(spokenText(this.current.step), this.current.step.type !== "info");
+  }
+
+  speak(text) {
+    this.voice.say(text, this.current && this.current.type === "step");
+  }
+}
+
+window.surveyPage = new SurveyPage();

@@ -1,0 +1,94 @@
+// What survives a reload: the session's id and token, and the outbox of unacknowledged
+// messages. Everything lives in localStorage, keyed by survey (and user for the outbox).
+
+const key = (...parts) => ["survey", ...parts].join(":");
+
+function read(name, fallback) {
+  try {
+    const raw = localStorage.getItem(name);
+    return raw === null ? fallback : JSON.parse(raw);
+  } catch {
+    return fallback;
+  }
+}
+
+function write(name, value) {
+  try {
+    localStorage.setItem(name, JSON.stringify(value));
+  } catch {
+    // Storage full or blocked: the session still works while the page stays open.
+  }
+}
+
+export class SavedSession {
+  constructor(surveyId) {
+    this.name = key(surveyId, "session");
+  }
+  load() {
+    const value = read(this.name, null);
+    return value && typeof value.userId === "string" ? value : null;
+  }
+  save(userId, token) {
+    write(this.name, { userId, token });
+  }
+  clear() {
+    localStorage.removeItem(this.name);
+  }
+}
+
+// Messages that carry a seq enter the outbox before they are sent and leave it only
+// when a reply acknowledges them, so an answer given offline or lost in a crash is
+// sent again, and the server's seq rules make sure it is applied once.
+export class Outbox {
+  constructor(surveyId, userId) {
+    this.name = key(surveyId, "outbox", userId);
+    const saved = read(this.name, { lastSeq: 0, items: [] });
+    this.lastSeq = saved.lastSeq || 0;
+    this.items = Array.isArray(saved.items) ? saved.items : [];
+  }
+  persist() {
+    write(this.name, { lastSeq: this.lastSeq, items: this.items });
+  }
+  add(message) {
+    this.lastSeq += 1;
+    const item = { ...message, seq: this.lastSeq };
+    this.items.push(item);
+    this.persist();
+    return item;
+  }
+  ackUpTo(seq) {
+    const before = this.items.length;
+    this.items = this.items.filter((item) => item.seq > seq);
+    if (seq > this.lastSeq) this.lastSeq = seq;
+    if (this.items.length !== before || seq >= this.lastSeq) this.persist();
+  }
+  // After a welcome: drop what the server already has, keep numbering after it.
+  sync(serverLastSeq) {
+    this.ackUpTo(serverLastSeq);
+    if (this.items.length === 0) this.lastSeq = serverLastSeq;
+    this.persist();
+  }
+  reset(lastSeq) {
+    this.items = [];
+    this.lastSeq = lastSeq;
+    this.persist();
+  }
+  get empty() {
+    return this.items.length === 0;
+  }
+  clear() {
+    localStorage.removeItem(this.name);
+  }
+}
+
+export class LastView {
+  constructor(surveyId, userId) {
+    this.name = key(surveyId, "view", userId);
+  }
+  load() {
+    return read(this.name, null);
+  }
+  save(message) {
+    write(this.name, message);
+  }
+}
