@@ -254,7 +254,14 @@ async def test_audio_mode_survives_a_reload(browser: Browser, server: ServerProc
     await prompt_is(page, "How do you usually get to work?")
     await expect(page.locator("#audio-toggle")).to_have_attribute("aria-pressed", "true")
     await until_true(page, "window.__spoken.some(t => t.includes('How do you usually get to'))")
-    assert await page.evaluate("window.__recognizers.some(r => r.listening)")
+    await until_true(page, "window.__recognizers.some(r => r.listening)")
+    assert await page.evaluate("window.__say('um, I walk')")
+    await expect(page.locator("#heard")).to_have_text("I heard: “um, I walk”")
+    await prompt_is(page, "About how many minutes")
+    await until_true(page, "window.__spoken.some(t => t.includes('About how many minutes'))")
+    await until_true(page, "window.__recognizers.some(r => r.listening)")
+    await page.evaluate("window.__say('a long time')")
+    await expect(page.locator("#error")).to_contain_text("did not catch one number")
 
 
 async def test_where_speech_waits_for_a_click_one_click_brings_it_back(

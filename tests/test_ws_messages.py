@@ -138,8 +138,7 @@ async def test_after_completion_every_seq_message_gets_completed(server: Running
         ('{"type": "set_audio_mode", "seq": 1, "enabled": 1}', "bad_message", "enabled"),
         ('{"type": "draft", "value": "x"}', "bad_message", "step"),
         ('{"type": "teleport"}', "unknown_type", None),
-        ('{"type": "voice_answer", "seq": 1, "step": "intro", "transcript": "ok"}',
-         "unknown_type", None),
+        ('{"type": "voice_answer", "seq": 1, "step": "intro"}', "bad_message", "transcript"),
     ],
 )
 async def test_protocol_errors_consume_no_seq(

@@ -14,7 +14,8 @@ from ..protocol import MAX_DRAFT_BYTES, ErrorCode, error
 from ..store.records import HistoryEntry
 from ..survey import InvalidAnswer, Survey, next_step, validate_value
 from ..survey.conditions import strict_equals
-from .messages import Answer, Back, Draft, ProtocolError, SeqMessage, SetAudioMode
+from ..voice import NoMatch, interpret
+from .messages import Answer, Back, Draft, ProtocolError, SeqMessage, SetAudioMode, VoiceAnswer
 from .state import SessionState
 from .views import complete_message, current_view, step_message
 
@@ -43,7 +44,7 @@ def handle(survey: Survey, state: SessionState, message: SeqMessage | Draft) -> 
         return Transition(state, (reply,))
     if state.completed:
         return _reject(state, message, ErrorCode.COMPLETED, "The survey is already finished.")
-    if isinstance(message, Answer):
+    if isinstance(message, (Answer, VoiceAnswer)):
         return _answer(survey, state, message)
     if isinstance(message, Back):
         return _back(survey, state, message)
@@ -51,9 +52,8 @@ def handle(survey: Survey, state: SessionState, message: SeqMessage | Draft) -> 
 
 
 def _message_type(message: SeqMessage) -> str:
-    return {Answer: "answer", Back: "back", SetAudioMode: "set_audio_mode"}.get(
-        type(message), "voice_answer"
-    )
+    names = {Answer: "answer", Back: "back", SetAudioMode: "set_audio_mode"}
+    return names.get(type(message), "voice_answer")
 
 
 def _reject(
@@ -64,23 +64,36 @@ def _reject(
     detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
     if isinstance(message, Answer):
         detail["value"] = message.value
+    if isinstance(message, VoiceAnswer):
+        detail["transcript"] = message.transcript
     step = getattr(message, "step", None)
     row = HistoryEntry("rejected", step, detail, message.seq)
     return Transition(new_state, (error(code, text, message.seq, **extra),), (row,), commit=True)
 
 
-def _answer(survey: Survey, state: SessionState, message: Answer) -> Transition:
+def _answer(survey: Survey, state: SessionState, message: Answer | VoiceAnswer) -> Transition:
     current = state.current_step
     if message.step != current:
         return _reject(
             state, message, ErrorCode.WRONG_STEP,
             "That answer is for another question than the current one.", current=current,
         )
+    step = survey.steps[current]
+    recorded: dict[str, Any] = {}
+    if isinstance(message, VoiceAnswer):
+        # The spoken words become a value, then are checked exactly like a typed answer.
+        recorded["transcript"] = message.transcript
+        try:
+            raw = interpret(step, message.transcript)
+        except NoMatch as exc:
+            return _reject(state, message, ErrorCode.NO_MATCH, str(exc), step=current)
+    else:
+        raw = message.value
     try:
-        value = validate_value(survey.steps[current], message.value)
+        value = validate_value(step, raw)
     except InvalidAnswer as exc:
         return _reject(state, message, ErrorCode.INVALID_ANSWER, str(exc), step=current)
-    return _advance(survey, state, message.seq, value, {"value": value})
+    return _advance(survey, state, message.seq, value, {"value": value, **recorded})
 
 
 def _advance(

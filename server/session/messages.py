@@ -120,6 +120,9 @@ def message_type(obj: dict[str, Any]) -> str:
     return kind
 
 
+MAX_TRANSCRIPT = 2000
+
+
 def _field(obj: dict[str, Any], name: str, kind: type | tuple[type, ...], what: str) -> Any:
     if name not in obj:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"'{name}' is missing.", name)
@@ -134,6 +137,13 @@ def _seq(obj: dict[str, Any]) -> int:
     if seq < 1:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "'seq' must be a positive integer.", "seq")
     return seq
+
+
+def _transcript(obj: dict[str, Any]) -> str:
+    transcript: str = _field(obj, "transcript", str, "a string")
+    if len(transcript) > MAX_TRANSCRIPT:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "The transcript is too long.", "transcript")
+    return transcript
 
 
 def _present(obj: dict[str, Any], name: str) -> Any:
@@ -156,12 +166,10 @@ def parse_message(obj: dict[str, Any]) -> Message:
     if kind == "ping":
         return Ping()
     if kind == "voice_answer":
-        # Understanding transcripts is its own issue; until then the type is not served.
-        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, "Spoken answers are not supported yet.")
         return VoiceAnswer(
             _seq(obj),
             _field(obj, "step", str, "a step id"),
-            _field(obj, "transcript", str, "a string"),
+            _transcript(obj),
         )
     raise ProtocolError(ErrorCode.ALREADY_HELLO, "The handshake is already done.")
 

@@ -1,0 +1,6 @@
+"""Spoken answers: what a speech recogniser heard, turned into a value for a step."""
+
+from .interpret import NoMatch, interpret
+from .language import Language, load_language
+
+__all__ = ["Language", "NoMatch", "interpret", "load_language"]
