@@ -80,6 +80,14 @@ async def answer_by_keyboard(page: Page) -> None:
     await page.keyboard.press("Control+Enter")
 
 
+async def open_at_first_question(page: Page, server: ServerProcess) -> None:
+    """Load the page and go past the introduction, with the keyboard."""
+    await page.goto(server.url + "/")
+    await prompt_is(page, "This short survey")
+    await page.keyboard.press("Enter")
+    await prompt_is(page, "How do you usually get to work?")
+
+
 async def test_a_whole_survey_with_the_keyboard_only(
     browser: Browser, server: ServerProcess, db: Path
 ) -> None:
@@ -119,10 +127,7 @@ async def test_a_reload_resumes_at_the_same_step_with_answers_and_back_path(
     browser: Browser, server: ServerProcess
 ) -> None:
     page = await browser.new_page()
-    await page.goto(server.url + "/")
-    await prompt_is(page, "This short survey")
-    await page.keyboard.press("Enter")
-    await prompt_is(page, "How do you usually get to work?")
+    await open_at_first_question(page, server)
     await page.get_by_label("Car").check()
     await page.get_by_role("button", name="Next").click()
     await prompt_is(page, "About how many minutes")
@@ -170,10 +175,7 @@ async def test_the_server_is_killed_mid_survey_and_the_page_carries_on(
     browser: Browser, server: ServerProcess, db: Path
 ) -> None:
     page = await browser.new_page()
-    await page.goto(server.url + "/")
-    await prompt_is(page, "This short survey")
-    await page.keyboard.press("Enter")
-    await prompt_is(page, "How do you usually get to work?")
+    await open_at_first_question(page, server)
     await page.get_by_label("Bicycle").check()
     await page.get_by_role("button", name="Next").click()
     await prompt_is(page, "About how many minutes")
@@ -195,10 +197,7 @@ async def test_an_answer_given_while_the_server_is_down_is_delivered_once(
     browser: Browser, server: ServerProcess, db: Path
 ) -> None:
     page = await browser.new_page()
-    await page.goto(server.url + "/")
-    await prompt_is(page, "This short survey")
-    await page.keyboard.press("Enter")
-    await prompt_is(page, "How do you usually get to work?")
+    await open_at_first_question(page, server)
     server.kill()
     await expect(page.locator("#save-status")).to_contain_text("Offline")
     await page.get_by_label("On foot").check()
@@ -240,10 +239,7 @@ async def test_audio_mode_survives_a_reload(browser: Browser, server: ServerProc
     context = await browser.new_context()
     await context.add_init_script(FAKE_SPEECH)
     page = await context.new_page()
-    await page.goto(server.url + "/")
-    await prompt_is(page, "This short survey")
-    await page.keyboard.press("Enter")
-    await prompt_is(page, "How do you usually get to work?")
+    await open_at_first_question(page, server)
     await page.get_by_role("button", name="Read aloud").click()
     await expect(page.locator("#audio-toggle")).to_have_attribute("aria-pressed", "true")
     spoken = await page.evaluate("window.__spoken")
@@ -309,10 +305,7 @@ async def test_safe_rendering_of_survey_text(browser: Browser, tmp_path: Path) -
 
 async def test_no_serious_accessibility_violations(browser: Browser, server: ServerProcess) -> None:
     page = await browser.new_page()
-    await page.goto(server.url + "/")
-    await prompt_is(page, "This short survey")
-    await page.keyboard.press("Enter")
-    await prompt_is(page, "How do you usually get to work?")
+    await open_at_first_question(page, server)
     axe = Axe()
 
     async def serious() -> list[str]:

@@ -72,8 +72,5 @@ class Survey:
     # Step ids in file order, which is the order used for "the following step".
     order: tuple[str, ...] = ()
 
-    def step(self, step_id: str) -> Step:
-        return self.steps[step_id]
-
     def summary(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "version": self.version}
