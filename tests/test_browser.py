@@ -324,3 +324,31 @@ async def test_no_serious_accessibility_violations(browser: Browser, server: Ser
     await answer_by_keyboard(page)
     await expect(page.locator("#end-message")).to_be_visible()
     assert await serious() == []  # end screen
+
+
+async def test_panel_links_resume_links_and_a_fresh_start(
+    browser: Browser, server: ServerProcess, db: Path
+) -> None:
+    phone = await browser.new_page()
+    await phone.goto(server.url + "/s/commute?user_id=P-123")
+    await prompt_is(phone, "This short survey")
+    await phone.keyboard.press("Enter")
+    await prompt_is(phone, "How do you usually get to work?")
+    link = await phone.locator("#resume-link").input_value()
+    assert "#u=P-123&t=" in link and "?" not in link.split("#")[0]
+    # Another device: the resume link carries on at the same step.
+    laptop = await browser.new_page()
+    await laptop.goto(link)
+    await prompt_is(laptop, "How do you usually get to work?")
+    assert "#" not in laptop.url  # the token leaves the address bar
+    # A device with the panel link but no token cannot open P-123, and may start again.
+    stranger = await browser.new_page()
+    await stranger.goto(server.url + "/s/commute?user_id=P-123")
+    await expect(stranger.locator("#blocked-title")).to_have_text(
+        "We could not open your saved answers")
+    await stranger.get_by_role("button", name="Start again").click()
+    await prompt_is(stranger, "This short survey")
+    conn = sqlite3.connect(db)
+    users = [r[0] for r in conn.execute("SELECT user_id FROM sessions ORDER BY created_at")]
+    conn.close()
+    assert users[0] == "P-123" and len(users) == 2
