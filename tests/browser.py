@@ -25,13 +25,20 @@ FAKE_SPEECH = """
 (() => {
   window.__spoken = [];
   window.__recognizers = [];
+  window.__interacted = false;
+  for (const kind of ["pointerdown", "keydown"]) {
+    window.addEventListener(kind, (event) => {
+      if (event.isTrusted) window.__interacted = true;
+    }, true);
+  }
   class FakeUtterance extends EventTarget {
     constructor(text) { super(); this.text = text; }
   }
   const synthesis = {
     speak(utterance) {
-      // As Chrome does when asked, refuse to speak before the user has interacted.
-      if (window.__needsActivation && !navigator.userActivation.hasBeenActive) {
+      // Refuse to speak until the user interacts with this document, as browsers may.
+      // (Tracked here: Chromium sometimes carries activation over a reload.)
+      if (window.__needsActivation && !window.__interacted) {
         const refusal = new Event("error");
         refusal.error = "not-allowed";
         setTimeout(() => utterance.dispatchEvent(refusal), 0);
