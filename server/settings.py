@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -184,6 +184,5 @@ def load_settings(cli: Mapping[str, str | None], environ: Mapping[str, str]) -> 
             values[option.name] = option.parse(raw)
         except ValueError as exc:
             raise SettingsError(f"{source}: {exc}") from None
-    known = {f.name for f in fields(Settings)}
-    return Settings(**{k: v for k, v in values.items() if k in known})
+    return Settings(**values)
 

@@ -167,6 +167,7 @@ async def test_one_failing_write_does_not_fail_its_batch(store: SQLiteStore) -> 
     fenced = asyncio.create_task(store.save(record("b", last_seq=1), "other", 0, [HistoryEntry("y")]))
     await asyncio.sleep(0)
     release.set()
+    await blocker
     await good
     with pytest.raises(Fenced):
         await fenced

@@ -18,7 +18,7 @@ from ..store import (
     SessionStore,
     TokenMismatch,
 )
-from ..survey import Survey, SurveyCatalog
+from ..survey import SurveyCatalog
 from ..tokens import hash_token, new_token, new_user_id, token_matches
 from .live import CloseSocket, LiveSession
 from .registry import Registry

@@ -79,14 +79,14 @@ class Gateway:
         """Save every changed session; close those another process has taken over."""
         sessions = self.registry.all()
         await asyncio.gather(*(live.autosave() for live in sessions if live.dirty))
-        idle = [live for live in sessions if not live.closed]
-        if not idle:
+        still_open = [live for live in sessions if not live.closed]
+        if not still_open:
             return
         try:
-            owners = await self.store.owners([live.user_id for live in idle])
+            owners = await self.store.owners([live.user_id for live in still_open])
         except StorageUnavailable:
             return
-        for live in idle:
+        for live in still_open:
             if owners.get(live.user_id) != live.owner and not live.closed:
                 logger.info("session %s was taken over elsewhere", live.user_id)
                 await live.superseded_elsewhere()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
+from .. import strict_json
 from ..protocol import PROTOCOL_VERSION, USER_ID_PATTERN, CloseCode, ErrorCode
 
 
@@ -87,23 +86,12 @@ Message = SeqMessage | Draft | Ping
 KNOWN_TYPES = ("hello", "answer", "voice_answer", "back", "set_audio_mode", "draft", "ping")
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
 def decode_frame(text: str | None) -> dict[str, Any]:
     """One JSON object per text frame; NaN and Infinity are not JSON."""
     if text is None:
         raise ProtocolError(ErrorCode.BAD_JSON, "Frames must be text holding one JSON object.")
     try:
-        obj = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        obj = strict_json.loads(text)
     except ValueError:
         raise ProtocolError(ErrorCode.BAD_JSON, "The frame is not valid JSON.") from None
     if not isinstance(obj, dict):

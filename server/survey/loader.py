@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import strict_json
 from .condition_parser import comparisons, condition_steps, parse_condition
 from .errors import SurveyError, SurveyFileError, json_type_name
 from .model import Rule, Step, Survey
@@ -71,7 +71,7 @@ def load_survey_file(file: Path) -> tuple[Survey, list[str]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SurveyFileError(file, "", f"cannot read the file: {exc}") from None
     try:
-        document = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        document = strict_json.loads(text)
     except json.JSONDecodeError as exc:
         raise SurveyFileError(
             file, "", f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -82,17 +82,6 @@ def load_survey_file(file: Path) -> tuple[Survey, list[str]]:
         return parse_survey(document, file)
     except SurveyError as exc:
         raise SurveyFileError(file, exc.path, exc.fault) from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in a survey file")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text} is too large")
-    return value
 
 
 def parse_survey(document: Any, source: Path | None = None) -> tuple[Survey, list[str]]:
@@ -196,9 +185,11 @@ def _check_condition_against_steps(condition: Any, path: str, steps: dict[str, S
     for compare in comparisons(condition):
         target = steps[compare.step]
         operands = compare.operand if compare.op == "in" else [compare.operand]
-        if target.type in ("single_choice", "multi_choice") and compare.op != "in" or (
-            target.type == "single_choice" and compare.op == "in"
-        ):
+        # Operands naming options; for a multi-choice step, `in` compares whole lists.
+        names_options = target.type == "single_choice" or (
+            target.type == "multi_choice" and compare.op != "in"
+        )
+        if names_options:
             values = target.option_values()
             for operand in operands:
                 if isinstance(operand, str) and operand not in values:

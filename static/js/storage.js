@@ -57,10 +57,11 @@ export class Outbox {
     return item;
   }
   ackUpTo(seq) {
-    const before = this.items.length;
-    this.items = this.items.filter((item) => item.seq > seq);
-    if (seq > this.lastSeq) this.lastSeq = seq;
-    if (this.items.length !== before || seq >= this.lastSeq) this.persist();
+    const remaining = this.items.filter((item) => item.seq > seq);
+    if (remaining.length === this.items.length && seq <= this.lastSeq) return;
+    this.items = remaining;
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    this.persist();
   }
   // After a welcome: drop what the server already has, keep numbering after it.
   sync(serverLastSeq) {
