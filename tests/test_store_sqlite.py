@@ -176,6 +176,10 @@ async def test_one_failing_write_does_not_fail_its_batch(store: SQLiteStore) -> 
     assert [r[0] for r in reader(store).execute("SELECT action FROM session_history")] == ["x"]
 
 
+def reader_of(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path)
+
+
 def hold_write_lock(path: Path) -> sqlite3.Connection:
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
@@ -227,6 +231,23 @@ async def test_two_stores_on_one_file_migrate_once(tmp_path: Path) -> None:
     assert loaded is not None and loaded.record.current_step == "S1"
     await first.close()
     await second.close()
+
+
+async def test_many_processes_can_create_one_new_database_at_once(tmp_path: Path) -> None:
+    # Several servers starting together on a database that does not exist yet: each must
+    # open it (the switch to WAL mode is where they collide), and it is migrated once.
+    for attempt in range(5):
+        path = tmp_path / f"fresh-{attempt}.db"
+        stores = [SQLiteStore(path) for _ in range(6)]
+        try:
+            await asyncio.gather(*(store.open() for store in stores))
+            await stores[0].create(record(), "t", "c", [])
+            for store in stores:
+                assert await store.owners(["u1"]) == {"u1": "c"}
+        finally:
+            for store in stores:
+                await store.close()
+        assert reader_of(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 async def test_synchronous_setting_reaches_the_writer(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import aiosqlite
+import backoff
 
 from ..clock import utc_now
 from .base import (
@@ -176,10 +177,26 @@ class SQLiteStore(SessionStore):
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        # Switching to WAL needs an exclusive lock, and while another process sets up the
+        # same new file SQLite answers "locked" at once, without its busy handler: so
+        # retry here for as long as the busy timeout would have waited.
+        @backoff.on_exception(
+            backoff.expo, sqlite3.OperationalError, factor=0.01, max_value=0.25,
+            max_time=self.busy_timeout_ms / 1000, giveup=lambda exc: "locked" not in str(exc),
+            logger=None,
+        )
+        def switch() -> str:
+            mode: str = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            return mode
+
+        if switch() != "wal":
+            logger.warning("%s is not in WAL mode; writes will block reads", self.path)
+
     def _connect_writer(self) -> sqlite3.Connection:
         conn = self._connect()
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._enable_wal(conn)
             conn.execute(f"PRAGMA synchronous = {self.synchronous}")
             migrate(conn)
         except BaseException:
