@@ -79,6 +79,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _per_second(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number per second, not '{text}'") from None
+    if not 0 < value <= 1_000_000:
+        raise ValueError(f"must be more than 0 and at most 1000000 per second, not {text}")
+    return value
+
+
 def _host(text: str) -> str:
     if not text.strip() or any(c.isspace() for c in text):
         raise ValueError("must be a host name or address")
@@ -155,7 +165,7 @@ OPTIONS: tuple[Option, ...] = (
            "secret for reading any session over HTTP (unset: admin access off)"),
     Option("hello_timeout", "--hello-timeout", "SURVEY_HELLO_TIMEOUT", _positive_seconds,
            "seconds a new connection has to say hello (default 10)", "SECONDS"),
-    Option("rate_limit", "--rate-limit", "SURVEY_RATE_LIMIT", _positive_seconds,
+    Option("rate_limit", "--rate-limit", "SURVEY_RATE_LIMIT", _per_second,
            "messages per second one connection may send, on average (default 30)", "N"),
     Option("rate_burst", "--rate-burst", "SURVEY_RATE_BURST", _int_between(1, 1_000_000),
            "messages one connection may send at once before the rate applies (default 60)", "N"),

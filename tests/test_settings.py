@@ -1,0 +1,35 @@
+"""Settings from options and SURVEY_* variables: parsed, checked, and named in errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.settings import Settings, SettingsError, load_settings
+
+
+def test_the_command_line_wins_over_the_environment() -> None:
+    settings = load_settings({"port": "9000"}, {"SURVEY_PORT": "8001", "SURVEY_RATE_LIMIT": "2.5"})
+    assert settings.port == 9000
+    assert settings.rate_limit == 2.5
+    assert settings.rate_burst == Settings().rate_burst
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SURVEY_RATE_LIMIT": "0"}, "SURVEY_RATE_LIMIT: must be more than 0 and at most 1000000 per second"),
+        ({"SURVEY_RATE_LIMIT": "fast"}, "SURVEY_RATE_LIMIT: must be a number per second"),
+        ({"SURVEY_RATE_BURST": "1.5"}, "SURVEY_RATE_BURST: must be a whole number"),
+        ({"SURVEY_AUTOSAVE_INTERVAL": "-1"}, "SURVEY_AUTOSAVE_INTERVAL: must be more than 0"),
+        ({"SURVEY_PORT": "70000"}, "SURVEY_PORT: must be between 0 and 65535"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_setting(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({}, environ)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_load_test_can_lift_the_rate_limit_far_above_a_person() -> None:
+    settings = load_settings({}, {"SURVEY_RATE_LIMIT": "100000", "SURVEY_RATE_BURST": "100000"})
+    assert settings.rate_limit == 100_000 and settings.rate_burst == 100_000
