@@ -1,4 +1,4 @@
-"""The JSON API: a session for those allowed to see it, and the health check."""
+"""The JSON API: a session for those allowed to see it, metrics, and the health check."""
 
 from __future__ import annotations
 
@@ -82,3 +82,27 @@ async def healthz(request: Request) -> JSONResponse:
     if await store.healthy():
         return JSONResponse({"status": "ok"}, headers=NO_STORE)
     return JSONResponse({"status": "unavailable"}, 503, headers=NO_STORE)
+
+
+async def get_metrics(request: Request) -> JSONResponse:
+    """Counters for operators and the benchmark; admin only, like every cross-session view."""
+    admin_key: str | None = request.app.state.settings.admin_key
+    presented = _bearer(request)
+    if presented is None or not secret_matches(presented, admin_key):
+        raise unauthorized()
+    store: SessionStore = request.app.state.store
+    stats = store.stats
+    # A copy first: the writer thread may add a batch size while this runs.
+    batch_sizes = dict(stats.batch_sizes)
+    return JSONResponse(
+        {
+            **request.app.state.gateway.counts(),
+            "writes": {
+                "commits": stats.commits,
+                "writes": stats.writes,
+                "retries": stats.retries,
+                "batch_sizes": {str(size): batch_sizes[size] for size in sorted(batch_sizes)},
+            },
+        },
+        headers=NO_STORE,
+    )

@@ -30,6 +30,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/", pages.index),
             Route("/s/{survey_id}", pages.survey_page),
             Route("/api/session/{user_id}", api.get_session),
+            Route("/api/metrics", api.get_metrics),
             Route("/healthz", api.healthz),
             WebSocketRoute("/ws", gateway.endpoint),
             Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import Client, RunningServer, running_server, settings_for
+from tests.support import Client, RunningServer, running_server, settings_for, wait_until
 
 ADMIN_KEY = "an-admin-key-long-enough"
 
@@ -104,3 +104,38 @@ async def test_the_pages(server: RunningServer) -> None:
     assert named.status_code == 200
     missing = await get(server, "/s/nope")
     assert missing.status_code == 404 and "not found" in missing.text.lower()
+
+
+async def test_metrics_count_connections_and_how_writes_were_committed(tmp_path: Path) -> None:
+    async with running_server(settings_for(tmp_path, admin_key=ADMIN_KEY)) as server:
+        client = await session_with_answers(server)  # create + 3 saves
+        idle = await Client.connect(server.ws_url)  # connected, no hello yet
+
+        async def metrics_seen_both() -> bool:
+            response = await get(server, "/api/metrics", ADMIN_KEY)
+            return response.json()["connections"] == 2
+
+        await wait_until(metrics_seen_both)
+        response = await get(server, "/api/metrics", ADMIN_KEY)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "no-store"
+        metrics = response.json()
+        assert metrics["connections"] == 2 and metrics["sessions"] == 1
+        writes = metrics["writes"]
+        assert writes["writes"] == 4 and writes["retries"] == 0
+        sizes = {int(size): count for size, count in writes["batch_sizes"].items()}
+        assert sum(sizes.values()) == writes["commits"]
+        assert sum(size * count for size, count in sizes.items()) == writes["writes"]
+        await client.close()
+        await idle.close()
+
+
+async def test_metrics_are_for_the_admin_only(tmp_path: Path) -> None:
+    async with running_server(settings_for(tmp_path, admin_key=ADMIN_KEY)) as server:
+        client = await session_with_answers(server)
+        for token in (None, client.token, "wrong-key"):
+            response = await get(server, "/api/metrics", token)
+            assert response.status_code == 401
+            assert response.json() == {"success": False, "error": "unauthorized"}
+    async with running_server(settings_for(tmp_path)) as server:  # admin access off
+        assert (await get(server, "/api/metrics", ADMIN_KEY)).status_code == 401

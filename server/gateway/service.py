@@ -55,6 +55,10 @@ class Gateway:
             self._connections.discard(connection)
             self.registry.leave(address)
 
+    def counts(self) -> dict[str, int]:
+        """Open WebSocket connections, and those with a live session (past hello)."""
+        return {"connections": len(self._connections), "sessions": len(self.registry)}
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Runs the autosave tick for the lifetime of the application."""
