@@ -87,7 +87,7 @@ async def establish(
             raise _auth_failed()
         return await _resume(hello, stored.record.survey_id, stored.token_hash, catalog,
                              store, registry, close_socket, owner)
-    logger.info("session %s created on survey %s", user_id, survey.id)
+    logger.debug("session %s created on survey %s", user_id, survey.id)
     return Established(created, resumed=False, token=token)
 
 

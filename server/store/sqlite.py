@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 import aiosqlite
 import backoff
 
+from ..strict_json import dumps as to_json
 from ..clock import utc_now
 from .base import (
     Fenced,
@@ -28,7 +29,7 @@ from .base import (
     WriteStats,
 )
 from .records import HistoryEntry, SessionRecord
-from .retry import RetryPolicy, with_retries
+from .retry import RetryPolicy, Retrying
 from .sqlite_schema import migrate
 from .sqlite_writer import Job, SQLiteWriter
 
@@ -56,13 +57,9 @@ UPDATE_SESSION = """
 OWNER_BATCH = 500
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def _history_params(user_id: str, rows: Sequence[HistoryEntry], now: str) -> list[tuple[Any, ...]]:
     return [
-        (user_id, r.action, r.step, None if r.answer is None else _json(r.answer), r.seq, now)
+        (user_id, r.action, r.step, None if r.answer is None else to_json(r.answer), r.seq, now)
         for r in rows
     ]
 
@@ -99,8 +96,8 @@ def _create_job(
             f"INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 record.user_id, record.survey_id, record.survey_version, record.current_step,
-                _json(record.answers), _json(record.step_history), int(record.is_audio_mode),
-                _json(record.session_data), record.last_seq, token_hash, owner, now, now,
+                to_json(record.answers), to_json(record.step_history), int(record.is_audio_mode),
+                to_json(record.session_data), record.last_seq, token_hash, owner, now, now,
                 now if record.completed else None,
             ),
         )
@@ -133,8 +130,8 @@ def _save_job(
     cursor = conn.execute(
         UPDATE_SESSION,
         (
-            record.survey_version, record.current_step, _json(record.answers),
-            _json(record.step_history), int(record.is_audio_mode), _json(record.session_data),
+            record.survey_version, record.current_step, to_json(record.answers),
+            to_json(record.step_history), int(record.is_audio_mode), to_json(record.session_data),
             record.last_seq, now, record.completed, now, release,
             record.user_id, owner, expected_last_seq,
         ),
@@ -168,6 +165,7 @@ class SQLiteStore(SessionStore):
         self.busy_timeout_ms = busy_timeout_ms
         self.retry = retry
         self.stats = WriteStats()
+        self._retrying = Retrying(retry, self.stats)
         self._writer = SQLiteWriter(self._connect_writer, max_pending_writes, self.stats)
         self._reader: aiosqlite.Connection | None = None
 
@@ -218,7 +216,7 @@ class SQLiteStore(SessionStore):
             self._reader = None
 
     async def _write(self, job: Job[T]) -> T:
-        return await with_retries(self.retry, self.stats, lambda: self._writer.submit(job))
+        return await self._retrying(lambda: self._writer.submit(job))
 
     async def create(
         self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
