@@ -14,6 +14,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -26,6 +27,11 @@ T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
 
 MAX_BATCH = 512
+# When the last commit carried more than one write, others are answering at the same time:
+# wait this long for their writes before committing, so that one commit serves them all.
+# A lone respondent never waits. Measured in bench/: at 100 respondents on one CPU, batches
+# grew about fivefold and the server used about a quarter less CPU per answer.
+GROUP_COMMIT_WAIT = 0.002
 
 
 @dataclass(slots=True)
@@ -38,13 +44,17 @@ class _Queued(Generic[T]):
 _STOP = object()
 
 
-def _resolve(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
-    if future.done():  # the caller was cancelled; the write still happened
-        return
-    if exc is not None:
-        future.set_exception(exc)
-    else:
-        future.set_result(result)
+Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+
+
+def _resolve_all(outcomes: list[Outcome]) -> None:
+    for future, result, exc in outcomes:
+        if future.done():  # the caller was cancelled; the write still happened
+            continue
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
 
 
 class SQLiteWriter:
@@ -94,10 +104,13 @@ class SQLiteWriter:
         self._ready.set()
         try:
             stopping = False
+            last_batch = 0
             while not stopping:
                 first = self._queue.get()
                 if first is _STOP:
                     break
+                if last_batch > 1:
+                    time.sleep(GROUP_COMMIT_WAIT)
                 batch: list[_Queued[Any]] = [first]
                 while len(batch) < MAX_BATCH:
                     try:
@@ -109,6 +122,7 @@ class SQLiteWriter:
                         break
                     batch.append(item)
                 self._run_batch(conn, batch)
+                last_batch = len(batch)
         finally:
             conn.close()
 
@@ -129,9 +143,14 @@ class SQLiteWriter:
             logger.warning("a commit of %d write(s) failed: %s", len(batch), exc)
             failure = TransientStorageError(str(exc))
             outcomes = [(None, failure)] * len(batch)
+        # One wake-up per event loop for the whole batch, not one per write: each
+        # call_soon_threadsafe writes to the loop's self-pipe.
+        by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
         for item, (result, exc) in zip(batch, outcomes):
+            by_loop.setdefault(item.loop, []).append((item.future, result, exc))
+        for loop, resolved in by_loop.items():
             try:
-                item.loop.call_soon_threadsafe(_resolve, item.future, result, exc)
+                loop.call_soon_threadsafe(_resolve_all, resolved)
             except RuntimeError:  # the caller's loop is closed: nobody is waiting
                 pass
 
