@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .logs import configure_logging
 from .settings import OPTIONS, SettingsError, load_settings
 from .store import SchemaTooNew, StorageUnavailable
 from .survey import BUNDLED_DIR, SurveyFileError, load_catalog
@@ -38,17 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
-        _configure_logging("info")
+        configure_logging("info")
         directory = Path(args.surveys or os.environ.get("SURVEY_DIR") or BUNDLED_DIR)
         try:
             catalog = load_catalog(directory)
@@ -61,19 +54,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(vars(args), os.environ)
     except SettingsError as exc:
-        _configure_logging("info")
+        configure_logging("info")
         logger.error("bad setting %s", exc)
         return EXIT_CONFIG
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     try:
         catalog = load_catalog(settings.surveys)
     except SurveyFileError as exc:
         logger.error("survey file error: %s", exc)
         return EXIT_CONFIG
-    from .runner import serve
+    from .runner import run, serve
 
     try:
-        asyncio.run(serve(settings, catalog))
+        run(serve(settings, catalog))
     except SchemaTooNew as exc:
         logger.error("cannot open %s: %s", settings.db, exc)
         return EXIT_CONFIG
