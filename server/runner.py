@@ -98,8 +98,9 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
         port=settings.port,
         ws="websockets-sansio",
         ws_max_size=settings.max_message_bytes,
-        # Frames are small JSON: deflate would cost CPU on every message and keep a zlib
-        # context (hundreds of KiB) alive for every open connection.
+        # Frames are small JSON: deflate would cost CPU on every message and keep zlib
+        # state alive for every open connection (bench/: 71 KiB per idle connection with
+        # it, 28 KiB without).
         ws_per_message_deflate=False,
         log_config=None,
         log_level=settings.log_level,
