@@ -6,7 +6,7 @@ import pytest
 
 from server.store import StorageUnavailable
 from server.store.base import TransientStorageError, WriteStats
-from server.store.retry import RetryPolicy, Retrying
+from server.store.retry import Retrying, RetryPolicy
 
 QUICK = RetryPolicy(tries=4, initial=0.001, factor=2, cap=0.004)
 

@@ -15,8 +15,8 @@ from typing import Any, Literal, TypeVar
 import aiosqlite
 import backoff
 
-from ..strict_json import dumps as to_json
 from ..clock import utc_now
+from ..strict_json import dumps as to_json
 from .base import (
     Fenced,
     HistoryRow,
@@ -29,7 +29,7 @@ from .base import (
     WriteStats,
 )
 from .records import HistoryEntry, SessionRecord
-from .retry import RetryPolicy, Retrying
+from .retry import Retrying, RetryPolicy
 from .sqlite_schema import migrate
 from .sqlite_writer import Job, SQLiteWriter
 

@@ -146,8 +146,8 @@ class SQLiteWriter:
         # One wake-up per event loop for the whole batch, not one per write: each
         # call_soon_threadsafe writes to the loop's self-pipe.
         by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
-        for item, (result, exc) in zip(batch, outcomes):
-            by_loop.setdefault(item.loop, []).append((item.future, result, exc))
+        for item, (result, failed) in zip(batch, outcomes):
+            by_loop.setdefault(item.loop, []).append((item.future, result, failed))
         for loop, resolved in by_loop.items():
             try:
                 loop.call_soon_threadsafe(_resolve_all, resolved)

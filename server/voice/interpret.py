@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from text_to_num import alpha2digit
+from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
 from ..survey.model import Step
 from .choices import Unclear, choose

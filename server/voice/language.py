@@ -6,6 +6,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from functools import cache
 from pathlib import Path
 
@@ -62,6 +63,10 @@ class Language:
 def load_language(code: str = "en") -> Language:
     """Another language is one more JSON file in languages/ with the same keys."""
     data = json.loads((LANGUAGES_DIR / f"{code}.json").read_text(encoding="utf-8"))
-    lists = {k: _by_length(v) for k, v in data.items() if isinstance(v, list)}
-    maps = {k: {normalize(w): n for w, n in v.items()} for k, v in data.items() if isinstance(v, dict)}
-    return Language(code=code, **lists, **maps)
+    fields: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, list):
+            fields[key] = _by_length(value)
+        elif isinstance(value, dict):
+            fields[key] = {normalize(word): number for word, number in value.items()}
+    return Language(code=code, **fields)
