@@ -20,6 +20,10 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@touch $@
+
 run: $(VENV)/.installed
 	$(PY) -m server serve
 
@@ -37,6 +41,11 @@ browser: $(VENV)/.installed-test
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
 	else $(PY) -m playwright install chromium; fi
+
+# The load benchmark (about four minutes): the server against a bare echo endpoint.
+# Options: make bench BENCH_ARGS="--rounds 5 --profile bench/results"
+bench: $(VENV)/.installed-bench
+	$(PY) -m bench --json bench/results/latest.json $(BENCH_ARGS)
 
 example-db: $(VENV)/.installed
 	$(PY) -m server.example_db survey_sessions.db.example

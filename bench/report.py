@@ -1,0 +1,102 @@
+"""Figures from rounds: percentiles, medians of paired ratios, and the printed table."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of unsorted values."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("no values")
+    # ceil(fraction * n), less a hair so that 0.99 * 100 is rank 99, not 100.
+    rank = max(1, math.ceil(fraction * len(ordered) - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+@dataclass(frozen=True)
+class Round:
+    """One measured window against one target."""
+
+    steps_per_second: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu_us_per_step: float
+    client_cpu_share: float  # of one CPU, during the window
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Alternating echo and server rounds at one load; medians across the rounds."""
+
+    synchronous: str
+    respondents: int
+    echo: list[Round]
+    server: list[Round]
+    batch_sizes: dict[int, int]  # writes per commit -> commits, over the server rounds
+
+    def median(self, rounds: list[Round], field: str) -> float:
+        return float(statistics.median(float(getattr(r, field)) for r in rounds))
+
+    def ratio(self, field: str) -> float:
+        """Median over rounds of server/echo, each server round paired with the echo before it."""
+        ratios = [
+            float(getattr(s, field)) / getattr(e, field) for e, s in zip(self.echo, self.server)
+        ]
+        return float(statistics.median(ratios))
+
+    @property
+    def writes_per_commit(self) -> float:
+        commits = sum(self.batch_sizes.values())
+        return sum(size * n for size, n in self.batch_sizes.items()) / commits if commits else 0.0
+
+    @property
+    def largest_batch(self) -> int:
+        return max(self.batch_sizes, default=0)
+
+
+def comparison_table(comparisons: Sequence[Comparison]) -> str:
+    header = (
+        "| sync | respondents | echo steps/s | server steps/s | ratio | echo p50 / p99 ms "
+        "| server p50 / p99 ms | p99 ratio | CPU µs/step echo / server | writes per commit "
+        "(mean, max) |"
+    )
+    lines = [header, _rule(header)]
+    for c in comparisons:
+        lines.append(
+            f"| {c.synchronous} | {c.respondents:,} "
+            f"| {c.median(c.echo, 'steps_per_second'):,.0f} "
+            f"| {c.median(c.server, 'steps_per_second'):,.0f} "
+            f"| {c.ratio('steps_per_second'):.2f} "
+            f"| {c.median(c.echo, 'p50_ms'):.1f} / {c.median(c.echo, 'p99_ms'):.1f} "
+            f"| {c.median(c.server, 'p50_ms'):.1f} / {c.median(c.server, 'p99_ms'):.1f} "
+            f"| {c.ratio('p99_ms'):.2f} "
+            f"| {c.median(c.echo, 'server_cpu_us_per_step'):.0f} / "
+            f"{c.median(c.server, 'server_cpu_us_per_step'):.0f} "
+            f"| {c.writes_per_commit:.1f}, {c.largest_batch} |"
+        )
+    return "\n".join(lines)
+
+
+def _rule(header: str) -> str:
+    return "|" + "---|" * (header.count("|") - 1)
+
+
+def goals(comparisons: Sequence[Comparison]) -> list[str]:
+    """The issue's goals, each marked met or not met, from the FULL rows."""
+    wanted = {100: 0.8, 1000: 0.7}
+    found = []
+    for c in comparisons:
+        if c.synchronous != "FULL" or c.respondents not in wanted:
+            continue
+        ratio, p99 = c.ratio("steps_per_second"), c.ratio("p99_ms")
+        found.append(
+            f"{c.respondents:,} respondents, FULL: throughput {ratio:.2f} of echo "
+            f"(goal >= {wanted[c.respondents]}): {'met' if ratio >= wanted[c.respondents] else 'NOT met'}; "
+            f"p99 {p99:.2f}x echo (goal <= 1.5): {'met' if p99 <= 1.5 else 'NOT met'}"
+        )
+    return found

@@ -1,0 +1,72 @@
+"""The load benchmark keeps working: valid answers, honest arithmetic, and a tiny real run.
+
+It measures nothing here (speed is for `make bench`); it checks that the benchmark still
+drives the real server correctly and reports what it measured.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.report import Comparison, Round, percentile
+from bench.respondents import answer_for
+from server.survey import BUNDLED_DIR, load_catalog, validate_value
+from server.survey.loader import parse_survey
+from tests.support import PROJECT_ROOT
+from tests.test_survey_loader import SPEC_EXAMPLE
+
+
+def test_the_generic_answer_is_valid_for_every_step_of_the_surveys() -> None:
+    surveys = [*load_catalog(BUNDLED_DIR).surveys.values(), parse_survey(SPEC_EXAMPLE)[0]]
+    for survey in surveys:
+        for step in survey.steps.values():
+            if not step.is_end:
+                value = answer_for(step.public)
+                assert validate_value(step, value) == value, (survey.id, step.id)
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(n) for n in range(100, 0, -1)]  # unsorted on purpose
+    assert percentile(values, 0.5) == 50
+    assert percentile(values, 0.99) == 99
+    assert percentile([7.0], 0.99) == 7
+    with pytest.raises(ValueError):
+        percentile([], 0.5)
+
+
+def test_ratios_pair_each_server_round_with_the_echo_round_before_it() -> None:
+    def rounds(*rates: float) -> list[Round]:
+        return [Round(rate, 1.0, 2.0, 100.0, 0.5) for rate in rates]
+
+    # Paired ratios 0.5, 0.5, 0.1: the median is 0.5, where a ratio of medians would be 0.6.
+    comparison = Comparison(
+        "FULL", 100, rounds(100, 200, 1000), rounds(50, 100, 100), {1: 3, 4: 1}
+    )
+    assert comparison.ratio("steps_per_second") == 0.5
+    assert comparison.median(comparison.server, "steps_per_second") == 100
+    assert comparison.writes_per_commit == 7 / 4
+    assert comparison.largest_batch == 4
+
+
+def test_a_tiny_run_drives_the_real_server_and_reports_it(tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--respondents", "5", "--synchronous", "FULL",
+         "--rounds", "1", "--seconds", "0.5", "--idle", "20", "--reconnects", "3",
+         "--json", str(output)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "| FULL | 5 |" in result.stdout
+    figures = json.loads(output.read_text())
+    (comparison,) = figures["comparisons"]
+    for side in ("echo", "server"):
+        assert comparison[side][0]["steps_per_second"] > 0
+    assert sum(comparison["batch_sizes"].values()) > 0  # read from the server's metrics
+    assert figures["idle"]["connections"] == 20 and figures["idle"]["reconnects"] == 3
+    assert figures["idle"]["rss_after"] > 0
