@@ -69,24 +69,23 @@ def _int_between(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"must be a number of seconds, not '{text}'") from None
-    if not 0 < value <= 86_400:
-        raise ValueError(f"must be more than 0 and at most 86400 seconds, not {text}")
-    return value
+def _positive_number(what: str, unit: str, high: int) -> Callable[[str], float]:
+    """A number above 0 and at most `high`: 'must be {what}', '... at most {high} {unit}'."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"must be {what}, not '{text}'") from None
+        if not 0 < value <= high:
+            raise ValueError(f"must be more than 0 and at most {high} {unit}, not {text}")
+        return value
+
+    return parse
 
 
-def _per_second(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"must be a number per second, not '{text}'") from None
-    if not 0 < value <= 1_000_000:
-        raise ValueError(f"must be more than 0 and at most 1000000 per second, not {text}")
-    return value
+_positive_seconds = _positive_number("a number of seconds", "seconds", 86_400)
+_per_second = _positive_number("a number per second", "per second", 1_000_000)
 
 
 def _host(text: str) -> str:
