@@ -18,13 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from server.app import create_app
-from server.runner import SurveyServer, make_store
+from server.runner import SurveyServer, make_store, uvicorn_config
 from server.settings import Settings
 from server.store import RetryPolicy, SQLiteStore
 from server.survey import BUNDLED_DIR, SurveyCatalog, load_catalog
@@ -85,11 +84,7 @@ async def running_server(
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, ws="websockets-sansio", ws_max_size=settings.max_message_bytes, log_config=None,
-        lifespan="on",
-    )
-    server = SurveyServer(config, app.state.gateway)
+    server = SurveyServer(uvicorn_config(app, settings), app.state.gateway)  # as in production
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         await wait_until(lambda: server.started or task.done())
