@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from .durations import parse_duration
 from .store import RetryPolicy
 from .survey import BUNDLED_DIR
 
@@ -43,6 +44,8 @@ class Settings:
     max_pending_writes: int = 10_000
     busy_timeout_ms: int = 5000
     log_level: str = "info"
+    # Seconds a session not completed may stay idle and still be resumed; 0: forever.
+    session_ttl: float = 90 * 86_400
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -86,6 +89,13 @@ def _positive_number(what: str, unit: str, high: int) -> Callable[[str], float]:
 
 _positive_seconds = _positive_number("a number of seconds", "seconds", 86_400)
 _per_second = _positive_number("a number per second", "per second", 1_000_000)
+
+
+def _duration_or_never(text: str) -> float:
+    value = parse_duration(text)
+    if value > 100 * 365 * 86_400:
+        raise ValueError("must be at most 100 years (0 means never)")
+    return value
 
 
 def _host(text: str) -> str:
@@ -174,6 +184,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_pending_writes", "--max-pending-writes", "SURVEY_MAX_PENDING_WRITES",
            _int_between(1, 1_000_000), "writes that may wait for the database (default 10000)",
            "N"),
+    Option("session_ttl", "--session-ttl", "SURVEY_SESSION_TTL", _duration_or_never,
+           "how long an unfinished session may stay idle and still be resumed, like 90d "
+           "(default 90d; 0: never expires)", "AGE"),
     Option("log_level", "--log-level", "SURVEY_LOG_LEVEL", _log_level,
            "debug, info (default), warning or error", "LEVEL"),
 )

@@ -28,6 +28,8 @@ class SessionState:
     completed: bool = False
     drafts: Mapping[str, Any] = field(default_factory=dict)
     last_seq: int = 0
+    # None: the survey's first language.
+    language: str | None = None
     # session_data entries the machine carries but does not interpret (client, removed answers).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -51,6 +53,7 @@ class SessionState:
             session_data=session_data,
             last_seq=self.last_seq,
             completed=self.completed,
+            language=self.language,
         )
 
     @classmethod
@@ -69,6 +72,7 @@ class SessionState:
             completed=record.completed,
             drafts=drafts,
             last_seq=record.last_seq,
+            language=record.language,
             extra=data,
         )
 

@@ -33,3 +33,7 @@ class SessionRecord:
     created_at: str = ""
     updated_at: str = ""
     completed_at: str | None = None
+    # None: the survey's first language.
+    language: str | None = None
+    # Created by invitation and never opened yet.
+    invited: bool = False

@@ -30,6 +30,7 @@ from .base import (
 )
 from .records import HistoryEntry, SessionRecord
 from .retry import Retrying, RetryPolicy
+from .sqlite_results import SQLiteResults
 from .sqlite_schema import migrate
 from .sqlite_writer import Job, SQLiteWriter
 
@@ -40,7 +41,8 @@ Synchronous = Literal["FULL", "NORMAL"]
 
 SESSION_COLUMNS = (
     "user_id, survey_id, survey_version, current_step, answers, step_history, is_audio_mode, "
-    "session_data, last_seq, token_hash, owner, created_at, updated_at, completed_at"
+    "session_data, last_seq, token_hash, owner, created_at, updated_at, completed_at, language, "
+    "invited"
 )
 INSERT_HISTORY = (
     "INSERT INTO session_history (user_id, action, step, answer, seq, timestamp) "
@@ -49,7 +51,7 @@ INSERT_HISTORY = (
 UPDATE_SESSION = """
     UPDATE sessions SET
         survey_version = ?, current_step = ?, answers = ?, step_history = ?,
-        is_audio_mode = ?, session_data = ?, last_seq = ?, updated_at = ?,
+        is_audio_mode = ?, session_data = ?, last_seq = ?, updated_at = ?, language = ?,
         completed_at = CASE WHEN ? THEN COALESCE(completed_at, ?) ELSE NULL END,
         owner = CASE WHEN ? THEN NULL ELSE owner END
     WHERE user_id = ? AND owner = ? AND last_seq = ?
@@ -79,6 +81,8 @@ def _row_to_stored(row: Sequence[Any]) -> StoredSession:
         created_at=row[11],
         updated_at=row[12],
         completed_at=row[13],
+        language=row[14],
+        invited=bool(row[15]),
     )
     return StoredSession(record=record, token_hash=row[9], owner=row[10])
 
@@ -93,12 +97,12 @@ def _create_job(
     now = utc_now()
     try:
         conn.execute(
-            f"INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 record.user_id, record.survey_id, record.survey_version, record.current_step,
                 to_json(record.answers), to_json(record.step_history), int(record.is_audio_mode),
                 to_json(record.session_data), record.last_seq, token_hash, owner, now, now,
-                now if record.completed else None,
+                now if record.completed else None, record.language, int(record.invited),
             ),
         )
     except sqlite3.IntegrityError:
@@ -113,7 +117,10 @@ def _claim_job(user_id: str, token_hash: str, owner: str, conn: sqlite3.Connecti
     if not hmac.compare_digest(stored.token_hash, token_hash):
         raise TokenMismatch(user_id)
     now = utc_now()
-    conn.execute("UPDATE sessions SET owner = ?, updated_at = ? WHERE user_id = ?", (owner, now, user_id))
+    conn.execute(
+        "UPDATE sessions SET owner = ?, updated_at = ?, invited = 0 WHERE user_id = ?",
+        (owner, now, user_id),
+    )
     step = stored.record.current_step
     rows = [HistoryEntry("resumed", step)]
     if stored.owner is not None:
@@ -132,13 +139,23 @@ def _save_job(
         (
             record.survey_version, record.current_step, to_json(record.answers),
             to_json(record.step_history), int(record.is_audio_mode), to_json(record.session_data),
-            record.last_seq, now, record.completed, now, release,
+            record.last_seq, now, record.language, record.completed, now, release,
             record.user_id, owner, expected_last_seq,
         ),
     )
     if cursor.rowcount == 0:
         raise Fenced(record.user_id)
     conn.executemany(INSERT_HISTORY, _history_params(record.user_id, history, now))
+
+
+def _log_admin_job(
+    action: str, survey_id: str | None, user_id: str | None, rows: int | None,
+    conn: sqlite3.Connection,
+) -> None:
+    conn.execute(
+        "INSERT INTO admin_log (at, action, survey_id, user_id, rows) VALUES (?, ?, ?, ?, ?)",
+        (utc_now(), action, survey_id, user_id, rows),
+    )
 
 
 def _select(conn: sqlite3.Connection, user_id: str) -> StoredSession:
@@ -168,6 +185,7 @@ class SQLiteStore(SessionStore):
         self._retrying = Retrying(retry, self.stats)
         self._writer = SQLiteWriter(self._connect_writer, max_pending_writes, self.stats)
         self._reader: aiosqlite.Connection | None = None
+        self.results = SQLiteResults(self.path, busy_timeout_ms)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -210,6 +228,7 @@ class SQLiteStore(SessionStore):
         logger.info("SQLite store open at %s (synchronous=%s)", self.path, self.synchronous)
 
     async def close(self) -> None:
+        await self.results.close()
         await asyncio.to_thread(self._writer.stop)
         if self._reader is not None:
             await self._reader.close()
@@ -236,6 +255,11 @@ class SQLiteStore(SessionStore):
     ) -> None:
         job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release)
         await self._write(job)
+
+    async def log_admin(
+        self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
+    ) -> None:
+        await self._write(partial(_log_admin_job, action, survey_id, user_id, rows))
 
     def _reading(self) -> aiosqlite.Connection:
         if self._reader is None:

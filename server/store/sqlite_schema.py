@@ -45,6 +45,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX session_history_by_user ON session_history (user_id, id)",
     ),
+    (
+        # NULL: the survey's first language (sessions from before languages existed).
+        "ALTER TABLE sessions ADD COLUMN language TEXT",
+        # 1 while a session created by invitation has never been opened.
+        "ALTER TABLE sessions ADD COLUMN invited INTEGER NOT NULL DEFAULT 0"
+        " CHECK (invited IN (0, 1))",
+        # Operators' lists and exports page through a survey in (created_at, user_id) order.
+        "CREATE INDEX sessions_by_survey_created ON sessions (survey_id, created_at, user_id)",
+        # Expiry and retention look for sessions idle since a given time.
+        "CREATE INDEX sessions_by_activity ON sessions (updated_at)",
+        """
+        CREATE TABLE admin_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            survey_id TEXT,
+            user_id TEXT,
+            rows INTEGER
+        )
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from .conditions import Condition
 
+Access = Literal["open", "link", "invited"]
 StepType = Literal[
     "single_choice", "multi_choice", "text", "number", "scale", "yes_no", "info", "end"
 ]
@@ -71,6 +72,16 @@ class Survey:
     source: Path | None = None
     # Step ids in file order, which is the order used for "the following step".
     order: tuple[str, ...] = ()
+    # Language tags, the first the default (SURVEY_FORMAT.md: `languages`).
+    languages: tuple[str, ...] = ("en",)
+    # Who may start a session, and when (OPERATORS.md: Access, Window); times as stored, UTC.
+    access: Access = "open"
+    opens_at: str | None = None
+    closes_at: str | None = None
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
 
     def summary(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "version": self.version}
