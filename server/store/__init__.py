@@ -14,11 +14,41 @@ from .base import (
     WriteStats,
 )
 from .records import HistoryEntry, SessionRecord
+from .results import (
+    STATUSES,
+    NumberSummary,
+    PageKey,
+    RawFigures,
+    SessionRow,
+    Status,
+    StatusCounts,
+    StepKinds,
+)
 from .retry import RetryPolicy
 from .sqlite import SQLiteStore
 
 __all__ = [
-    "Fenced", "HistoryEntry", "HistoryRow", "RetryPolicy", "SQLiteStore", "SchemaTooNew",
-    "SessionExists", "SessionNotFound", "SessionRecord", "SessionStore", "StorageUnavailable",
-    "StoredSession", "TokenMismatch", "TransientStorageError", "WriteStats",
+    "STATUSES",
+    "Fenced",
+    "HistoryEntry",
+    "HistoryRow",
+    "NumberSummary",
+    "PageKey",
+    "RawFigures",
+    "RetryPolicy",
+    "SQLiteStore",
+    "SchemaTooNew",
+    "SessionExists",
+    "SessionNotFound",
+    "SessionRecord",
+    "SessionRow",
+    "SessionStore",
+    "Status",
+    "StatusCounts",
+    "StepKinds",
+    "StorageUnavailable",
+    "StoredSession",
+    "TokenMismatch",
+    "TransientStorageError",
+    "WriteStats",
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .records import HistoryEntry, SessionRecord
+from .results import ResultsReader
 
 
 class StoreError(Exception):
@@ -76,6 +77,8 @@ class WriteStats:
 
 class SessionStore(ABC):
     stats: WriteStats
+    # The operators' read side (lists, exports, figures), on connections of its own.
+    results: ResultsReader
 
     @abstractmethod
     async def open(self) -> None:
@@ -124,3 +127,9 @@ class SessionStore(ABC):
 
     @abstractmethod
     async def healthy(self) -> bool: ...
+
+    @abstractmethod
+    async def log_admin(
+        self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
+    ) -> None:
+        """Record an operator's read, export, erasure or invitation in `admin_log` (no answers)."""
