@@ -1,4 +1,4 @@
-"""Command line: `python -m server serve` and `python -m server check`."""
+"""Command line: `python -m server serve`, `check`, and the operators' commands."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .commands import results
+from .commands.common import CommandError
 from .logs import configure_logging
 from .settings import OPTIONS, SettingsError, load_settings
 from .store import SchemaTooNew, StorageUnavailable
@@ -17,6 +19,8 @@ from .survey import BUNDLED_DIR, SurveyFileError, load_catalog
 logger = logging.getLogger("server")
 
 EXIT_CONFIG = 2
+# Modules of operators' commands (server/commands/), each registering its own subcommands.
+COMMAND_MODULES = (results,)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,11 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check survey files and exit")
     check.add_argument("surveys", nargs="?", default=None, metavar="DIR",
                        help="folder of survey files (default: $SURVEY_DIR or the bundled example)")
+    for module in COMMAND_MODULES:
+        module.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "run"):
+        configure_logging("warning")
+        try:
+            code: int = args.run(args)
+        except CommandError as exc:
+            logger.error("%s", exc)
+            return exc.code
+        return code
     if args.command == "check":
         configure_logging("info")
         directory = Path(args.surveys or os.environ.get("SURVEY_DIR") or BUNDLED_DIR)

@@ -7,38 +7,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .api_errors import NO_STORE, ApiError, bearer, unauthorized
+from .operators.auth import is_admin
 from .protocol import USER_ID_PATTERN
 from .store import SessionStore, StorageUnavailable, StoredSession
 from .tokens import secret_matches, token_matches
-
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-class ApiError(Exception):
-    """An HTTP error with its status and the `error` word of the JSON body."""
-
-    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.headers = headers or {}
-
-
-def unauthorized() -> ApiError:
-    return ApiError(401, "unauthorized", {"WWW-Authenticate": 'Bearer realm="survey"'})
-
-
-async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
-    return JSONResponse(
-        {"success": False, "error": exc.code}, exc.status, headers={**NO_STORE, **exc.headers}
-    )
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    credentials = credentials.strip()
-    return credentials if scheme.lower() == "bearer" and credentials else None
 
 
 def session_body(stored: StoredSession) -> dict[str, Any]:
@@ -56,24 +29,34 @@ def session_body(stored: StoredSession) -> dict[str, Any]:
     }
 
 
-async def get_session(request: Request) -> JSONResponse:
+async def readable_session(request: Request) -> tuple[StoredSession, bool]:
+    """The session of the path's user_id, for its own token or an admin; and whether admin.
+
+    401 alike for a wrong token and an unknown user: the answer reveals nothing.
+    """
     store: SessionStore = request.app.state.store
-    admin_key: str | None = request.app.state.settings.admin_key
-    presented = _bearer(request)
-    if presented is None:
+    admin = is_admin(request)
+    presented = bearer(request)
+    if presented is None and not admin:
         raise unauthorized()
     user_id = request.path_params["user_id"]
-    is_admin = secret_matches(presented, admin_key)
     try:
         stored = await store.load(user_id) if USER_ID_PATTERN.fullmatch(user_id) else None
     except StorageUnavailable:
         raise ApiError(503, "storage_unavailable") from None
-    if is_admin:
+    if admin:
         if stored is None:
             raise ApiError(404, "not_found")
-    # 401 alike for a wrong token and an unknown user: the answer reveals nothing.
     elif stored is None or not token_matches(presented, stored.token_hash):
         raise unauthorized()
+    return stored, admin
+
+
+async def get_session(request: Request) -> JSONResponse:
+    stored, admin = await readable_session(request)
+    if admin:
+        await request.app.state.store.log_admin(
+            "read_session", stored.record.survey_id, stored.record.user_id, 1)
     return JSONResponse({"success": True, "session": session_body(stored)}, headers=NO_STORE)
 
 
@@ -87,7 +70,7 @@ async def healthz(request: Request) -> JSONResponse:
 async def get_metrics(request: Request) -> JSONResponse:
     """Counters for operators and the benchmark; admin only, like every cross-session view."""
     admin_key: str | None = request.app.state.settings.admin_key
-    presented = _bearer(request)
+    presented = bearer(request)
     if presented is None or not secret_matches(presented, admin_key):
         raise unauthorized()
     store: SessionStore = request.app.state.store

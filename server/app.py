@@ -10,7 +10,9 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from . import api, pages
+from .api_errors import ApiError, api_error_handler
 from .gateway.service import Gateway
+from .operators import api as operators_api
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog
@@ -30,12 +32,18 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/", pages.index),
             Route("/s/{survey_id}", pages.survey_page),
             Route("/api/session/{user_id}", api.get_session),
+            Route("/api/session/{user_id}/history", operators_api.session_history),
+            Route("/api/surveys", operators_api.list_surveys),
+            Route("/api/surveys/{survey_id}/sessions", operators_api.list_sessions),
+            Route("/api/surveys/{survey_id}/export", operators_api.export),
+            Route("/api/surveys/{survey_id}/codebook", operators_api.get_codebook),
+            Route("/api/surveys/{survey_id}/stats", operators_api.get_stats),
             Route("/api/metrics", api.get_metrics),
             Route("/healthz", api.healthz),
             WebSocketRoute("/ws", gateway.endpoint),
             Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
         ],
-        exception_handlers={api.ApiError: api.api_error_handler},
+        exception_handlers={ApiError: api_error_handler},
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -1,0 +1,1 @@
+"""The operators' side: admin API, export, figures, console and its live stream."""
