@@ -12,7 +12,7 @@ from pathlib import Path
 from .commands import results
 from .commands.common import CommandError
 from .logs import configure_logging
-from .settings import OPTIONS, SettingsError, load_settings
+from .settings import OPTIONS, SettingsError, describe_db, load_settings
 from .store import SchemaTooNew, StorageUnavailable
 from .survey import BUNDLED_DIR, SurveyFileError, load_catalog
 
@@ -82,10 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         run(serve(settings, catalog))
     except SchemaTooNew as exc:
-        logger.error("cannot open %s: %s", settings.db, exc)
+        logger.error("cannot open %s: %s", describe_db(settings.db), exc)
         return EXIT_CONFIG
     except (StorageUnavailable, OSError) as exc:
-        logger.error("cannot open the database %s: %s", settings.db, exc)
+        logger.error("cannot open the database %s: %s", describe_db(settings.db), exc)
         return 1
     except KeyboardInterrupt:
         pass

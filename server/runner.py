@@ -10,6 +10,7 @@ import signal
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
@@ -17,8 +18,8 @@ from starlette.applications import Starlette
 
 from .app import create_app
 from .gateway.service import Gateway
-from .settings import Settings
-from .store import SQLiteStore
+from .settings import Settings, is_postgres_url
+from .store import PostgresStore, SessionStore, SQLiteStore
 from .survey import SurveyCatalog
 
 logger = logging.getLogger(__name__)
@@ -80,9 +81,13 @@ def run(main: Coroutine[Any, Any, T]) -> T:
         return runner.run(main)
 
 
-def make_store(settings: Settings) -> SQLiteStore:
+def make_store(settings: Settings) -> SessionStore:
+    """PostgreSQL for a postgresql:// URL, else the SQLite file."""
+    if is_postgres_url(settings.db):
+        return PostgresStore(str(settings.db), pool_size=settings.db_pool_size,
+                             retry=settings.retry)
     return SQLiteStore(
-        settings.db,
+        Path(settings.db),
         synchronous=settings.synchronous,
         busy_timeout_ms=settings.busy_timeout_ms,
         max_pending_writes=settings.max_pending_writes,

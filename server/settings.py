@@ -30,7 +30,10 @@ class SettingsError(Exception):
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
-    db: Path = Path("survey_sessions.db")
+    # A SQLite file, or a postgresql:// URL (several processes or hosts).
+    db: Path | str = Path("survey_sessions.db")
+    # Connections each process keeps to PostgreSQL (not used with SQLite).
+    db_pool_size: int = 10
     surveys: Path = BUNDLED_DIR
     autosave_interval: float = 30.0
     allowed_origins: tuple[str, ...] = ()
@@ -104,6 +107,38 @@ def _host(text: str) -> str:
     return text
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(db: Path | str) -> bool:
+    return isinstance(db, str) and db.startswith(POSTGRES_SCHEMES)
+
+
+def describe_db(db: Path | str) -> str:
+    """The database as logs may show it: a URL without its password."""
+    if not is_postgres_url(db):
+        return str(db)
+    parts = urlsplit(str(db))
+    host = parts.hostname or "localhost"
+    where = f"{host}:{parts.port}" if parts.port else host
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{where}{parts.path}"
+
+
+def _database(text: str) -> Path | str:
+    """A postgresql:// URL as given, or a SQLite file path."""
+    if text.startswith(POSTGRES_SCHEMES):
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as exc:
+            raise ValueError(f"'{describe_db(text)}' is not a valid PostgreSQL URL: {exc}") from None
+        return text
+    if "://" in text:
+        raise ValueError("must be a SQLite file path or a postgresql:// URL")
+    return _db_path(text)
+
+
 def _db_path(text: str) -> Path:
     path = Path(text).expanduser()
     if path.exists() and not path.is_file():
@@ -157,9 +192,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("host", "--host", "SURVEY_HOST", _host, "address to listen on (default 127.0.0.1)"),
     Option("port", "--port", "SURVEY_PORT", _int_between(0, 65535),
            "port to listen on; 0 picks a free one (default 8000)"),
-    Option("db", "--db", "SURVEY_DB", _db_path,
-           "SQLite database file, created and migrated when missing (default ./survey_sessions.db)",
-           "PATH"),
+    Option("db", "--db", "SURVEY_DB", _database,
+           "SQLite database file, created and migrated when missing (default "
+           "./survey_sessions.db), or a postgresql://user:password@host/dbname URL",
+           "PATH|URL"),
+    Option("db_pool_size", "--db-pool-size", "SURVEY_DB_POOL_SIZE", _int_between(1, 1000),
+           "connections each process keeps to PostgreSQL (default 10)", "N"),
     Option("surveys", "--surveys", "SURVEY_DIR", _surveys_dir,
            "folder of survey files (default: the bundled example survey)", "DIR"),
     Option("autosave_interval", "--autosave-interval", "SURVEY_AUTOSAVE_INTERVAL",

@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from server.app import create_app
 from server.runner import SurveyServer, make_store, uvicorn_config
 from server.settings import Settings
-from server.store import RetryPolicy, SQLiteStore
+from server.store import RetryPolicy, SessionStore
 from server.survey import BUNDLED_DIR, SurveyCatalog, load_catalog
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
 class RunningServer:
     url: str  # http://127.0.0.1:PORT
     app: Starlette
-    store: SQLiteStore
+    store: SessionStore
     settings: Settings
 
     @property
@@ -67,7 +67,8 @@ class RunningServer:
         return self.url.replace("http://", "ws://") + "/ws"
 
     def db(self) -> sqlite3.Connection:
-        """A separate reader connection, to check what is really on disk."""
+        """A separate reader connection, to check what is really on disk (SQLite only)."""
+        assert isinstance(self.settings.db, Path), "a SQLite test"
         conn = sqlite3.connect(self.settings.db)
         conn.row_factory = sqlite3.Row
         return conn
@@ -227,3 +228,33 @@ def start_server_process(*args: str, env: dict[str, str] | None = None) -> Serve
     process.wait(10)
     stderr.close()
     raise AssertionError("server did not start:\n" + "".join(log))
+
+
+async def query(db: Path | str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows straight from the database (SQLite file or PostgreSQL URL), past the store."""
+    if isinstance(db, Path):
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            return [tuple(row) for row in conn.execute(sql)]
+    import asyncpg
+
+    conn = await asyncpg.connect(db)
+    try:
+        return [tuple(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+async def execute(db: Path | str, sql: str) -> None:
+    """Change the database behind the store's back (tests that set up odd states)."""
+    if isinstance(db, Path):
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            conn.execute(sql)
+            conn.commit()
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(db)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()

@@ -1,4 +1,7 @@
-"""The SQLite store on real files, checked through a separate reader connection."""
+"""What only the SQLite store does: WAL, its one group-committing writer, its locks.
+
+The contract both stores share is tested in test_store.py.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +18,9 @@ from server.store import (
     HistoryEntry,
     RetryPolicy,
     SchemaTooNew,
-    SessionExists,
-    SessionNotFound,
     SessionRecord,
     SQLiteStore,
     StorageUnavailable,
-    TokenMismatch,
 )
 from server.store.sqlite_schema import SCHEMA_VERSION
 
@@ -57,74 +57,6 @@ async def test_a_new_database_is_migrated_in_wal_mode(store: SQLiteStore) -> Non
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"sessions", "session_history"} <= tables
-
-
-async def test_a_write_is_on_disk_when_save_returns(store: SQLiteStore) -> None:
-    await store.create(record(), "hash", "conn-1", [HistoryEntry("created", "S1")])
-    changed = record(last_seq=1, current_step="S2", answers={"S1": "yes"}, step_history=["S1"])
-    await store.save(changed, "conn-1", 0, [HistoryEntry("answer", "S1", {"value": "yes"}, 1)])
-    row = reader(store).execute("SELECT * FROM sessions").fetchone()
-    assert (row["current_step"], row["answers"], row["last_seq"]) == ("S2", '{"S1":"yes"}', 1)
-    actions = [tuple(r) for r in reader(store).execute(
-        "SELECT action, step, answer, seq FROM session_history ORDER BY id")]
-    assert actions == [("created", "S1", None, None), ("answer", "S1", '{"value":"yes"}', 1)]
-
-
-async def test_completed_at_is_set_once(store: SQLiteStore) -> None:
-    await store.create(record(), "h", "c", [])
-    await store.save(record(last_seq=1, completed=True, current_step="END"), "c", 0, [])
-    first = reader(store).execute("SELECT completed_at FROM sessions").fetchone()[0]
-    assert first is not None
-    await store.save(record(last_seq=2, completed=True, current_step="END"), "c", 1, [])
-    assert reader(store).execute("SELECT completed_at FROM sessions").fetchone()[0] == first
-    loaded = await store.load("u1")
-    assert loaded is not None and loaded.record.completed
-
-
-async def test_create_refuses_an_existing_id(store: SQLiteStore) -> None:
-    await store.create(record(), "h", "c", [])
-    with pytest.raises(SessionExists):
-        await store.create(record(), "h2", "c2", [HistoryEntry("created")])
-    assert reader(store).execute("SELECT count(*) FROM session_history").fetchone()[0] == 0
-
-
-async def test_claim_checks_the_token_before_changing_anything(store: SQLiteStore) -> None:
-    await store.create(record(), "right", "old", [])
-    with pytest.raises(TokenMismatch):
-        await store.claim("u1", "wrong", "intruder")
-    assert reader(store).execute("SELECT owner FROM sessions").fetchone()[0] == "old"
-    with pytest.raises(SessionNotFound):
-        await store.claim("nobody", "right", "x")
-    await store.claim("u1", "right", "new")
-    assert reader(store).execute("SELECT owner FROM sessions").fetchone()[0] == "new"
-    actions = [r[0] for r in reader(store).execute("SELECT action FROM session_history")]
-    assert actions == ["superseded", "resumed"]
-
-
-async def test_writes_are_fenced_on_the_owner(store: SQLiteStore) -> None:
-    await store.create(record(), "t", "old", [])
-    await store.claim("u1", "t", "new")
-    with pytest.raises(Fenced):
-        await store.save(record(last_seq=1, current_step="S9"), "old", 0, [HistoryEntry("answer")])
-    row = reader(store).execute("SELECT current_step, last_seq FROM sessions").fetchone()
-    assert tuple(row) == ("S1", 0)
-
-
-async def test_a_write_with_a_stale_last_seq_is_refused(store: SQLiteStore) -> None:
-    await store.create(record(), "t", "c", [])
-    await store.save(record(last_seq=1), "c", 0, [])
-    with pytest.raises(Fenced):
-        await store.save(record(last_seq=1, current_step="again"), "c", 0, [])
-
-
-async def test_release_gives_up_ownership(store: SQLiteStore) -> None:
-    await store.create(record(), "t", "c", [])
-    await store.save(record(), "c", 0, [HistoryEntry("disconnected")], release=True)
-    assert reader(store).execute("SELECT owner FROM sessions").fetchone()[0] is None
-    # A later claim records no "superseded": nobody held the session.
-    await store.claim("u1", "t", "d")
-    actions = [r[0] for r in reader(store).execute("SELECT action FROM session_history")]
-    assert actions == ["disconnected", "resumed"]
 
 
 async def test_concurrent_writes_share_commits(store: SQLiteStore) -> None:
@@ -223,16 +155,6 @@ async def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None
         await SQLiteStore(path).open()
 
 
-async def test_two_stores_on_one_file_migrate_once(tmp_path: Path) -> None:
-    first, second = SQLiteStore(tmp_path / "x.db"), SQLiteStore(tmp_path / "x.db")
-    await asyncio.gather(first.open(), second.open())
-    await first.create(record(), "t", "c", [])
-    loaded = await second.load("u1")
-    assert loaded is not None and loaded.record.current_step == "S1"
-    await first.close()
-    await second.close()
-
-
 async def test_many_processes_can_create_one_new_database_at_once(tmp_path: Path) -> None:
     # Several servers starting together on a database that does not exist yet: each must
     # open it (the switch to WAL mode is where they collide), and it is migrated once.
@@ -262,12 +184,3 @@ async def test_synchronous_setting_reaches_the_writer(tmp_path: Path) -> None:
     await store.open()
     assert await store._writer.submit(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 2
     await store.close()
-
-
-async def test_history_and_owners_reads(store: SQLiteStore) -> None:
-    await store.create(record(), "t", "c", [HistoryEntry("created", "S1", {"a": [1]})])
-    rows = await store.history("u1")
-    assert [(r.action, r.step, r.answer) for r in rows] == [("created", "S1", {"a": [1]})]
-    assert rows[0].timestamp.endswith("Z")
-    assert await store.owners(["u1", "ghost"]) == {"u1": "c"}
-    assert await store.healthy()

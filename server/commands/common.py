@@ -8,9 +8,17 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from ..settings import OPTIONS, Settings, SettingsError, load_settings
-from ..store import SchemaTooNew, SQLiteStore, StorageUnavailable
+from ..settings import (
+    OPTIONS,
+    Settings,
+    SettingsError,
+    describe_db,
+    is_postgres_url,
+    load_settings,
+)
+from ..store import SchemaTooNew, SessionStore, StorageUnavailable
 from ..survey import SurveyCatalog, SurveyFileError, load_catalog
 
 logger = logging.getLogger("server")
@@ -58,7 +66,7 @@ def command_catalog(settings: Settings) -> SurveyCatalog:
 class Context:
     settings: Settings
     catalog: SurveyCatalog
-    store: SQLiteStore
+    store: SessionStore
 
 
 @contextlib.asynccontextmanager
@@ -66,7 +74,8 @@ async def opened(args: argparse.Namespace) -> AsyncIterator[Context]:
     """The settings, the surveys and the open store; safe beside a running server (WAL)."""
     settings = command_settings(args)
     catalog = command_catalog(settings)
-    if not settings.db.is_file():
+    where = describe_db(settings.db)
+    if not is_postgres_url(settings.db) and not Path(settings.db).is_file():
         raise CommandError(f"there is no database at {settings.db} (give --db or SURVEY_DB)")
     from ..runner import make_store
 
@@ -74,9 +83,9 @@ async def opened(args: argparse.Namespace) -> AsyncIterator[Context]:
     try:
         await store.open()
     except SchemaTooNew as exc:
-        raise CommandError(f"cannot open {settings.db}: {exc}", EXIT_CONFIG) from None
+        raise CommandError(f"cannot open {where}: {exc}", EXIT_CONFIG) from None
     except (StorageUnavailable, OSError) as exc:
-        raise CommandError(f"cannot open the database {settings.db}: {exc}") from None
+        raise CommandError(f"cannot open the database {where}: {exc}") from None
     try:
         yield Context(settings, catalog, store)
     finally:

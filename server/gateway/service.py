@@ -31,6 +31,8 @@ class Gateway:
         self.registry = Registry(settings.max_connections_per_address)
         self.closing = False
         self._connections: set[Connection] = set()
+        self._closing_taken: set[asyncio.Task[None]] = set()
+        store.watch_takeovers(self.taken_over_elsewhere)
 
     async def endpoint(self, websocket: WebSocket) -> None:
         origin = websocket.headers.get("origin")
@@ -94,6 +96,16 @@ class Gateway:
             if owners.get(live.user_id) != live.owner and not live.closed:
                 logger.info("session %s was taken over elsewhere", live.user_id)
                 await live.superseded_elsewhere()
+
+    def taken_over_elsewhere(self, user_id: str, new_owner: str) -> None:
+        """A claim committed by any process: close our connection to that session (4409)."""
+        live = self.registry.get(user_id)
+        if live is None or live.closed or live.owner == new_owner:
+            return
+        logger.info("session %s was taken over elsewhere", user_id)
+        task = asyncio.create_task(live.superseded_elsewhere())
+        self._closing_taken.add(task)  # kept alive until done
+        task.add_done_callback(self._closing_taken.discard)
 
     async def shutdown(self) -> None:
         """Save every session and close its socket with 1001 (going away: reconnect)."""

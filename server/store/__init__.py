@@ -13,6 +13,7 @@ from .base import (
     TransientStorageError,
     WriteStats,
 )
+from .postgres import PostgresStore
 from .records import HistoryEntry, SessionRecord
 from .results import (
     STATUSES,
@@ -34,6 +35,7 @@ __all__ = [
     "HistoryRow",
     "NumberSummary",
     "PageKey",
+    "PostgresStore",
     "RawFigures",
     "RetryPolicy",
     "SQLiteStore",

@@ -7,7 +7,7 @@ and fails with `Fenced` when another connection has taken the session over.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +79,13 @@ class SessionStore(ABC):
     stats: WriteStats
     # The operators' read side (lists, exports, figures), on connections of its own.
     results: ResultsReader
+
+    def watch_takeovers(self, sink: Callable[[str, str], None]) -> None:
+        """Call `sink(user_id, new_owner)` when any process claims a session.
+
+        A store shared by several processes announces takeovers (PostgreSQL: NOTIFY);
+        the embedded one does not, and the gateway's autosave tick notices them instead.
+        """
 
     @abstractmethod
     async def open(self) -> None:

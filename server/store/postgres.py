@@ -1,0 +1,355 @@
+"""The shared store: PostgreSQL through an asyncpg pool, for several processes or hosts.
+
+Each write is one statement, so one transaction and one round trip: the fencing
+conditions (owner, last_seq) sit in the WHERE of the same UPDATE whose CTE inserts the
+history rows. PostgreSQL groups the WAL flushes of concurrent commits by itself; how
+that compares with batching writes in one transaction here is measured in
+bench/pg_commits.py (see the README).
+
+A failure that may go away (a dropped connection, a restart, a failover) is retried by
+the same policy as SQLite's. A write whose connection dropped may have committed before
+the answer was lost; its retry then finds the row already in the state it was writing,
+and that counts as success, so nothing is applied twice and nothing acknowledged is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import asyncpg
+
+from ..clock import utc_now
+from ..strict_json import dumps as to_json
+from .base import (
+    Fenced,
+    HistoryRow,
+    SessionExists,
+    SessionNotFound,
+    SessionStore,
+    StorageUnavailable,
+    StoredSession,
+    TokenMismatch,
+    TransientStorageError,
+    WriteStats,
+)
+from .postgres_errors import describe_url, is_transient
+from .postgres_notify import TakeoverListener, TakeoverSink
+from .postgres_results import PostgresResults
+from .postgres_schema import migrate
+from .records import HistoryEntry, SessionRecord
+from .retry import Retrying, RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TAKEOVER_CHANNEL = "survey_takeover"
+DEFAULT_RETRY = RetryPolicy()
+CONNECT_TIMEOUT = 10.0
+# A statement that waits longer than this is treated as a lost connection and retried.
+COMMAND_TIMEOUT = 30.0
+
+SESSION_COLUMNS = (
+    "user_id, survey_id, survey_version, current_step, answers, step_history, is_audio_mode, "
+    "session_data, last_seq, token_hash, owner, created_at, updated_at, completed_at, language, "
+    "invited"
+)
+# History rows as parallel arrays: one statement inserts any number of them, in order.
+HISTORY_ROWS = (
+    "unnest($A::text[], $B::text[], $C::json[], $D::bigint[]) WITH ORDINALITY "
+    "AS h(action, step, answer, seq, n)"
+)
+
+
+def _history_sql(source: str, first: int) -> str:
+    params = {"A": first, "B": first + 1, "C": first + 2, "D": first + 3}
+    rows = HISTORY_ROWS
+    for name, number in params.items():
+        rows = rows.replace(f"${name}", f"${number}")
+    return (
+        "INSERT INTO session_history (user_id, action, step, answer, seq, timestamp) "
+        f"SELECT s.user_id, h.action, h.step, h.answer, h.seq, s.updated_at "
+        f"FROM {source} AS s, {rows} ORDER BY h.n"
+    )
+
+
+CREATE_SESSION = f"""
+    WITH created AS (
+        INSERT INTO sessions ({SESSION_COLUMNS})
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
+        ON CONFLICT (user_id) DO NOTHING
+        RETURNING {SESSION_COLUMNS}),
+    history AS ({_history_sql("created", 16)})
+    SELECT {SESSION_COLUMNS} FROM created
+"""
+SAVE_SESSION = f"""
+    WITH saved AS (
+        UPDATE sessions SET
+            survey_version = $4, current_step = $5, answers = $6, step_history = $7,
+            is_audio_mode = $8, session_data = $9, last_seq = $10, updated_at = $11,
+            language = $12,
+            completed_at = CASE WHEN $13 THEN COALESCE(completed_at, $11) ELSE NULL END,
+            owner = CASE WHEN $14 THEN NULL ELSE owner END
+        WHERE user_id = $1 AND owner = $2 AND last_seq = $3
+        RETURNING user_id, updated_at),
+    history AS ({_history_sql("saved", 15)})
+    SELECT count(*) FROM saved
+"""
+LOCK_SESSION = f"SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 FOR UPDATE"
+CLAIM_SESSION = f"""
+    WITH claimed AS (
+        UPDATE sessions SET owner = $2, updated_at = $3, invited = FALSE WHERE user_id = $1
+        RETURNING {SESSION_COLUMNS}),
+    history AS ({_history_sql("claimed", 4)})
+    SELECT {SESSION_COLUMNS} FROM claimed
+"""
+
+
+def _history_arrays(rows: Sequence[HistoryEntry]) -> tuple[list[Any], ...]:
+    return (
+        [r.action for r in rows],
+        [r.step for r in rows],
+        [None if r.answer is None else to_json(r.answer) for r in rows],
+        [r.seq for r in rows],
+    )
+
+
+def _to_stored(row: asyncpg.Record) -> StoredSession:
+    record = SessionRecord(
+        user_id=row[0], survey_id=row[1], survey_version=row[2], current_step=row[3],
+        answers=json.loads(row[4]), step_history=json.loads(row[5]), is_audio_mode=row[6],
+        session_data=json.loads(row[7]), last_seq=row[8], completed=row[13] is not None,
+        created_at=row[11], updated_at=row[12], completed_at=row[13], language=row[14],
+        invited=row[15],
+    )
+    return StoredSession(record=record, token_hash=row[9], owner=row[10])
+
+
+class PostgresStore(SessionStore):
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        pool_size: int = 10,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        connect_timeout: float = CONNECT_TIMEOUT,
+    ) -> None:
+        self.dsn = dsn
+        self.where = describe_url(dsn)
+        self.pool_size = pool_size
+        self.connect_timeout = connect_timeout
+        self.stats = WriteStats()
+        self._retrying = Retrying(retry, self.stats)
+        self._pool: asyncpg.Pool | None = None
+        self._listener = TakeoverListener(dsn, TAKEOVER_CHANNEL, connect_timeout)
+        self.results = PostgresResults(dsn, connect_timeout)
+
+    # Connections
+
+    async def open(self) -> None:
+        try:
+            conn = await asyncpg.connect(self.dsn, timeout=self.connect_timeout)
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            raise StorageUnavailable(f"cannot connect to PostgreSQL at {self.where}: {exc}") from exc
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        self._pool = await asyncpg.create_pool(
+            self.dsn, min_size=1, max_size=self.pool_size, timeout=self.connect_timeout,
+            command_timeout=COMMAND_TIMEOUT,
+        )
+        await self._listener.start()
+        logger.info("PostgreSQL store open at %s (pool of %d)", self.where, self.pool_size)
+
+    async def close(self) -> None:
+        await self._listener.stop()
+        await self.results.close()
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            try:
+                await asyncio.wait_for(pool.close(), 30)
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                pool.terminate()
+
+    def _acquire_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StorageUnavailable("the store is not open")
+        return self._pool
+
+    def watch_takeovers(self, sink: TakeoverSink) -> None:
+        self._listener.sink = sink
+
+    # Writes
+
+    async def _attempt(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """One try of a write on a pooled connection; transient failures become retryable."""
+        try:
+            async with self._acquire_pool().acquire() as conn:
+                return await work(conn)
+        except StorageUnavailable:
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                raise TransientStorageError(f"{type(exc).__name__}: {exc}") from exc
+            raise
+
+    async def _write(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        result = await self._retrying(lambda: self._attempt(work))
+        self.stats.commits += 1
+        self.stats.writes += 1
+        self.stats.batch_sizes[1] = self.stats.batch_sizes.get(1, 0) + 1
+        return result
+
+    async def create(
+        self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
+    ) -> SessionRecord:
+        tried = False
+
+        async def work(conn: asyncpg.Connection) -> SessionRecord:
+            nonlocal tried
+            retry, tried = tried, True
+            now = utc_now()
+            row = await conn.fetchrow(
+                CREATE_SESSION, record.user_id, record.survey_id, record.survey_version,
+                record.current_step, to_json(record.answers), to_json(record.step_history),
+                record.is_audio_mode, to_json(record.session_data), record.last_seq, token_hash,
+                owner, now, now if record.completed else None, record.language,
+                record.invited, *_history_arrays(history),
+            )
+            if row is not None:
+                return _to_stored(row).record
+            if retry:  # did our first try commit before its connection dropped?
+                stored = await self._load_on(conn, record.user_id)
+                if stored is not None and stored.owner == owner and hmac.compare_digest(
+                    stored.token_hash, token_hash
+                ):
+                    return stored.record
+            raise SessionExists(record.user_id)
+
+        return await self._write(work)
+
+    async def claim(self, user_id: str, token_hash: str, owner: str) -> SessionRecord:
+        async def work(conn: asyncpg.Connection) -> SessionRecord:
+            async with conn.transaction():
+                row = await conn.fetchrow(LOCK_SESSION, user_id)
+                if row is None:
+                    raise SessionNotFound(user_id)
+                stored = _to_stored(row)
+                # Constant time, and checked before anything changes.
+                if not hmac.compare_digest(stored.token_hash, token_hash):
+                    raise TokenMismatch(user_id)
+                if stored.owner == owner:  # a retry of a claim that did commit
+                    return stored.record
+                step = stored.record.current_step
+                rows = [HistoryEntry("resumed", step)]
+                if stored.owner is not None:
+                    rows.insert(0, HistoryEntry("superseded", step))
+                claimed = await conn.fetchrow(
+                    CLAIM_SESSION, user_id, owner, utc_now(), *_history_arrays(rows)
+                )
+                if stored.owner is not None:
+                    # Delivered at commit to every process: the old owner's socket closes.
+                    await conn.execute("SELECT pg_notify($1, $2)", TAKEOVER_CHANNEL,
+                                       f"{owner} {user_id}")
+                return _to_stored(claimed).record
+
+        return await self._write(work)
+
+    async def save(
+        self,
+        record: SessionRecord,
+        owner: str,
+        expected_last_seq: int,
+        history: Sequence[HistoryEntry],
+        release: bool = False,
+    ) -> None:
+        tried = False
+
+        async def work(conn: asyncpg.Connection) -> None:
+            nonlocal tried
+            retry, tried = tried, True
+            saved = await conn.fetchval(
+                SAVE_SESSION, record.user_id, owner, expected_last_seq, record.survey_version,
+                record.current_step, to_json(record.answers), to_json(record.step_history),
+                record.is_audio_mode, to_json(record.session_data), record.last_seq, utc_now(),
+                record.language, record.completed, release, *_history_arrays(history),
+            )
+            if saved:
+                return
+            if retry and record.last_seq != expected_last_seq:
+                # The first try may have committed before its connection dropped.
+                row = await conn.fetchrow(
+                    "SELECT owner, last_seq FROM sessions WHERE user_id = $1", record.user_id
+                )
+                if row is not None and row[1] == record.last_seq and (
+                    row[0] == owner or (release and row[0] is None)
+                ):
+                    return
+            raise Fenced(record.user_id)
+
+        await self._write(work)
+
+    async def log_admin(
+        self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
+    ) -> None:
+        async def work(conn: asyncpg.Connection) -> None:
+            await conn.execute(
+                "INSERT INTO admin_log (at, action, survey_id, user_id, rows) "
+                "VALUES ($1, $2, $3, $4, $5)", utc_now(), action, survey_id, user_id, rows,
+            )
+
+        await self._write(work)
+
+    # Reads: one try each; a read that fails is reported, and the caller decides.
+
+    async def _read(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        try:
+            return await self._attempt(work)
+        except TransientStorageError as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    @staticmethod
+    async def _load_on(conn: asyncpg.Connection, user_id: str) -> StoredSession | None:
+        row = await conn.fetchrow(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1",
+                                  user_id)
+        return None if row is None else _to_stored(row)
+
+    async def load(self, user_id: str) -> StoredSession | None:
+        return await self._read(lambda conn: self._load_on(conn, user_id))
+
+    async def owners(self, user_ids: Sequence[str]) -> dict[str, str | None]:
+        async def work(conn: asyncpg.Connection) -> dict[str, str | None]:
+            rows = await conn.fetch(
+                "SELECT user_id, owner FROM sessions WHERE user_id = ANY($1::text[])",
+                list(user_ids),
+            )
+            return {row[0]: row[1] for row in rows}
+
+        return await self._read(work)
+
+    async def history(self, user_id: str) -> list[HistoryRow]:
+        async def work(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+            return list(await conn.fetch(
+                "SELECT id, user_id, action, step, answer, seq, timestamp FROM session_history "
+                "WHERE user_id = $1 ORDER BY id", user_id,
+            ))
+
+        rows = await self._read(work)
+        return [
+            HistoryRow(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]), r[5], r[6])
+            for r in rows
+        ]
+
+    async def healthy(self) -> bool:
+        try:
+            async with asyncio.timeout(2):
+                return bool(await self._read(lambda conn: conn.fetchval("SELECT 1")) == 1)
+        except (StorageUnavailable, TimeoutError):
+            return False
+
