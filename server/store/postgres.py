@@ -199,8 +199,17 @@ class PostgresStore(SessionStore):
                 raise TransientStorageError(f"{type(exc).__name__}: {exc}") from exc
             raise
 
-    async def _write(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-        result = await self._retrying(lambda: self._attempt(work))
+    async def _write(self, work: Callable[[asyncpg.Connection, bool], Awaitable[T]]) -> T:
+        """Run `work(conn, retrying)` with retries; `retrying` is True after a failed try."""
+        tries = 0
+
+        def attempt() -> Awaitable[T]:
+            nonlocal tries
+            tries += 1
+            again = tries > 1
+            return self._attempt(lambda conn: work(conn, again))
+
+        result = await self._retrying(attempt)
         self.stats.commits += 1
         self.stats.writes += 1
         self.stats.batch_sizes[1] = self.stats.batch_sizes.get(1, 0) + 1
@@ -209,11 +218,7 @@ class PostgresStore(SessionStore):
     async def create(
         self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
     ) -> SessionRecord:
-        tried = False
-
-        async def work(conn: asyncpg.Connection) -> SessionRecord:
-            nonlocal tried
-            retry, tried = tried, True
+        async def work(conn: asyncpg.Connection, retrying: bool) -> SessionRecord:
             now = utc_now()
             row = await conn.fetchrow(
                 CREATE_SESSION, record.user_id, record.survey_id, record.survey_version,
@@ -224,7 +229,9 @@ class PostgresStore(SessionStore):
             )
             if row is not None:
                 return _to_stored(row).record
-            if retry:  # did our first try commit before its connection dropped?
+            if retrying:
+                # Owners are unique per connection: finding ours means an earlier try of
+                # this very write committed, and only its reply was lost with the connection.
                 stored = await self._load_on(conn, record.user_id)
                 if stored is not None and stored.owner == owner and hmac.compare_digest(
                     stored.token_hash, token_hash
@@ -235,7 +242,7 @@ class PostgresStore(SessionStore):
         return await self._write(work)
 
     async def claim(self, user_id: str, token_hash: str, owner: str) -> SessionRecord:
-        async def work(conn: asyncpg.Connection) -> SessionRecord:
+        async def work(conn: asyncpg.Connection, retrying: bool) -> SessionRecord:
             async with conn.transaction():
                 row = await conn.fetchrow(LOCK_SESSION, user_id)
                 if row is None:
@@ -269,11 +276,7 @@ class PostgresStore(SessionStore):
         history: Sequence[HistoryEntry],
         release: bool = False,
     ) -> None:
-        tried = False
-
-        async def work(conn: asyncpg.Connection) -> None:
-            nonlocal tried
-            retry, tried = tried, True
+        async def work(conn: asyncpg.Connection, retrying: bool) -> None:
             saved = await conn.fetchval(
                 SAVE_SESSION, record.user_id, owner, expected_last_seq, record.survey_version,
                 record.current_step, to_json(record.answers), to_json(record.step_history),
@@ -282,14 +285,15 @@ class PostgresStore(SessionStore):
             )
             if saved:
                 return
-            if retry and record.last_seq != expected_last_seq:
-                # The first try may have committed before its connection dropped.
+            if retrying and record.last_seq != expected_last_seq:
+                # An earlier try of this write may have committed, its reply lost with the
+                # connection: the row then holds our owner, seq and step.
                 row = await conn.fetchrow(
-                    "SELECT owner, last_seq FROM sessions WHERE user_id = $1", record.user_id
+                    "SELECT owner, last_seq, current_step FROM sessions WHERE user_id = $1",
+                    record.user_id,
                 )
-                if row is not None and row[1] == record.last_seq and (
-                    row[0] == owner or (release and row[0] is None)
-                ):
+                if row is not None and tuple(row[1:]) == (record.last_seq, record.current_step) \
+                        and (row[0] == owner or (release and row[0] is None)):
                     return
             raise Fenced(record.user_id)
 
@@ -298,7 +302,7 @@ class PostgresStore(SessionStore):
     async def log_admin(
         self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
     ) -> None:
-        async def work(conn: asyncpg.Connection) -> None:
+        async def work(conn: asyncpg.Connection, retrying: bool) -> None:
             await conn.execute(
                 "INSERT INTO admin_log (at, action, survey_id, user_id, rows) "
                 "VALUES ($1, $2, $3, $4, $5)", utc_now(), action, survey_id, user_id, rows,

@@ -31,7 +31,8 @@ class TakeoverListener:
         self.sink: TakeoverSink | None = None
         self._task: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
-        self.listening = asyncio.Event()  # for tests: LISTEN is in effect
+        self.listening = asyncio.Event()  # LISTEN is in effect
+        self.sessions = 0  # LISTEN sessions begun so far (the first, then reconnections)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="takeover-listener")
@@ -66,6 +67,7 @@ class TakeoverListener:
             try:
                 conn.add_termination_listener(lambda _conn: self._lost.set())
                 await conn.add_listener(self.channel, self._heard)
+                self.sessions += 1
                 self.listening.set()
                 await self._lost.wait()
                 logger.warning("the takeover listener lost its connection; reconnecting")
