@@ -66,6 +66,10 @@ class RunningServer:
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://") + "/ws"
 
+    async def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows read past the server, from either store's database."""
+        return await query(self.settings.db, sql)
+
     def db(self) -> sqlite3.Connection:
         """A separate reader connection, to check what is really on disk (SQLite only)."""
         assert isinstance(self.settings.db, Path), "a SQLite test"

@@ -9,20 +9,13 @@ import sys
 from pathlib import Path
 
 from server.protocol import CloseCode
-from tests.support import COMMUTE_ANSWERS, PROJECT_ROOT, Client, start_server_process
+from tests.postgres_support import free_port
+from tests.support import COMMUTE_ANSWERS, PROJECT_ROOT, Client, query, start_server_process
 from tests.test_survey_loader import SPEC_EXAMPLE
 
 
-def session_row(db: Path) -> sqlite3.Row:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    row = conn.execute("SELECT * FROM sessions").fetchone()
-    conn.close()
-    return row
-
-
-async def test_sigkill_right_after_an_ack_loses_nothing(tmp_path: Path) -> None:
-    db = tmp_path / "crash.db"
+async def test_sigkill_right_after_an_ack_loses_nothing(database: Path | str) -> None:
+    db = database
     first = start_server_process("--db", str(db))
     try:
         client = await Client.connect(first.ws_url)
@@ -34,9 +27,9 @@ async def test_sigkill_right_after_an_ack_loses_nothing(tmp_path: Path) -> None:
         first.process.kill()  # at once, with the last ack just received
     finally:
         first.kill()
-    row = session_row(db)
-    assert row["last_seq"] == acked == 4
-    assert json.loads(row["answers"]) == dict(COMMUTE_ANSWERS[:4])
+    [(last_seq, answers)] = await query(db, "SELECT last_seq, answers FROM sessions")
+    assert last_seq == acked == 4
+    assert json.loads(answers) == dict(COMMUTE_ANSWERS[:4])
 
     second = start_server_process("--db", str(db))
     try:
@@ -52,14 +45,13 @@ async def test_sigkill_right_after_an_ack_loses_nothing(tmp_path: Path) -> None:
         assert reply["type"] == "complete" and reply["answers"] == dict(COMMUTE_ANSWERS)
     finally:
         second.terminate()
-    conn = sqlite3.connect(db)
-    answered = [r[0] for r in conn.execute(
-        "SELECT step FROM session_history WHERE action = 'answer' ORDER BY id")]
+    answered = [r[0] for r in await query(
+        db, "SELECT step FROM session_history WHERE action = 'answer' ORDER BY id")]
     assert answered == [step for step, _ in COMMUTE_ANSWERS]  # each once, in order
 
 
-async def test_sigterm_saves_every_session_and_closes_with_1001(tmp_path: Path) -> None:
-    db = tmp_path / "term.db"
+async def test_sigterm_saves_every_session_and_closes_with_1001(database: Path | str) -> None:
+    db = database
     server = start_server_process("--db", str(db), "--autosave-interval", "3600")
     clients = []
     for _ in range(3):
@@ -73,13 +65,12 @@ async def test_sigterm_saves_every_session_and_closes_with_1001(tmp_path: Path) 
     assert server.terminate() == 0
     for client in clients:
         assert await client.close_code() == CloseCode.GOING_AWAY
-    conn = sqlite3.connect(db)
-    rows = conn.execute("SELECT session_data, owner FROM sessions").fetchall()
+    rows = await query(db, "SELECT session_data, owner FROM sessions")
     assert len(rows) == 3
     assert all(json.loads(data)["drafts"] == {"remote_days": 3} and owner is None
                for data, owner in rows)
-    disconnected = conn.execute(
-        "SELECT count(*) FROM session_history WHERE action = 'disconnected'").fetchone()[0]
+    [(disconnected,)] = await query(
+        db, "SELECT count(*) FROM session_history WHERE action = 'disconnected'")
     assert disconnected == 3
 
 
@@ -132,3 +123,13 @@ def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:
 def test_check_accepts_the_bundled_survey() -> None:
     result = run_cli("check")
     assert result.returncode == 0 and "commute" in result.stderr
+
+
+def test_postgres_unreachable_at_start_is_one_clear_line_and_a_failure() -> None:
+    url = f"postgresql://survey:secret@127.0.0.1:{free_port()}/survey"
+    result = run_cli("serve", "--db", url)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "cannot connect to PostgreSQL at 127.0.0.1:" in lines[0]
+    assert "secret" not in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,13 @@ import pytest
 from server.protocol import CloseCode
 from tests.support import Client, RunningServer, running_server, settings_for, write_survey
 from tests.test_survey_loader import SPEC_EXAMPLE
+
+
+@pytest.fixture
+async def server(tmp_path: Path, database: Path | str) -> AsyncIterator[RunningServer]:
+    """These scenarios run on both stores."""
+    async with running_server(settings_for(tmp_path, db=database)) as running:
+        yield running
 
 
 async def test_a_new_session_gets_a_random_id_and_a_token(server: RunningServer) -> None:
@@ -24,8 +32,8 @@ async def test_a_new_session_gets_a_random_id_and_a_token(server: RunningServer)
     assert welcome["last_seq"] == 0
     assert step["type"] == "step" and step["ack"] is None and step["step"]["id"] == "intro"
     assert step["can_go_back"] is False
-    row = server.db().execute("SELECT token_hash FROM sessions").fetchone()
-    assert welcome["token"] not in row["token_hash"]  # only a hash is stored
+    [(token_hash,)] = await server.rows("SELECT token_hash FROM sessions")
+    assert welcome["token"] not in token_hash  # only a hash is stored
 
 
 async def test_a_panel_id_creates_that_session_and_resumes_with_its_token(

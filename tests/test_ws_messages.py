@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,17 @@ async def started(server: RunningServer) -> Client:
     return client
 
 
-def history(server: RunningServer, user_id: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in server.db().execute(
-        "SELECT action, step, seq FROM session_history WHERE user_id = ? ORDER BY id", (user_id,))]
+@pytest.fixture
+async def server(tmp_path: Path, database: Path | str) -> AsyncIterator[RunningServer]:
+    """These scenarios run on both stores."""
+    async with running_server(settings_for(tmp_path, db=database)) as running:
+        yield running
+
+
+async def history(server: RunningServer, user_id: str) -> list[tuple[Any, ...]]:
+    assert user_id.isalnum() or "-" in user_id
+    return await server.rows(
+        f"SELECT action, step, seq FROM session_history WHERE user_id = '{user_id}' ORDER BY id")
 
 
 async def test_a_whole_survey_with_acks_and_progress(server: RunningServer) -> None:
@@ -31,9 +40,8 @@ async def test_a_whole_survey_with_acks_and_progress(server: RunningServer) -> N
     assert reply["type"] == "complete"
     assert reply["answers"] == dict(COMMUTE_ANSWERS)
     assert reply["message"] == "Thank you! Your answers are saved."
-    row = server.db().execute("SELECT * FROM sessions").fetchone()
-    assert row["completed_at"] is not None and row["current_step"] == "end"
-    assert row["last_seq"] == len(COMMUTE_ANSWERS)
+    [row] = await server.rows("SELECT completed_at, current_step, last_seq FROM sessions")
+    assert row[0] is not None and row[1:] == ("end", len(COMMUTE_ANSWERS))
 
 
 async def test_the_step_message_shape(server: RunningServer) -> None:
@@ -61,7 +69,7 @@ async def test_a_duplicate_is_acknowledged_and_applied_once(server: RunningServe
     assert first == again and again["ack"] == 2
     old = await client.request({"type": "back", "seq": 1})
     assert old["type"] == "step" and old["ack"] == 1 and old["step"]["id"] == "minutes"
-    assert [a for a, _, _ in history(server, client.user_id or "")].count("answer") == 2
+    assert [a for a, _, _ in (await history(server, client.user_id or ""))].count("answer") == 2
 
 
 async def test_a_gap_is_refused_and_nothing_is_applied(server: RunningServer) -> None:
@@ -69,7 +77,7 @@ async def test_a_gap_is_refused_and_nothing_is_applied(server: RunningServer) ->
     reply = await client.request({"type": "answer", "seq": 5, "step": "intro", "value": None})
     assert reply == {"type": "error", "code": "seq_gap", "message": "Expected seq 1.",
                      "ack": None, "expected": 1}
-    assert server.db().execute("SELECT last_seq FROM sessions").fetchone()[0] == 0
+    assert (await server.rows("SELECT last_seq FROM sessions"))[0][0] == 0
 
 
 @pytest.mark.parametrize(
@@ -88,8 +96,8 @@ async def test_rejections_consume_their_seq(
     assert reply["type"] == "error" and reply["code"] == code and reply["ack"] == 1
     assert reply["message"]
     assert {k: reply[k] for k in extra} == extra
-    assert server.db().execute("SELECT last_seq FROM sessions").fetchone()[0] == 1
-    assert ("rejected", message.get("step"), 1) in history(server, client.user_id or "")
+    assert (await server.rows("SELECT last_seq FROM sessions"))[0][0] == 1
+    assert ("rejected", message.get("step"), 1) in (await history(server, client.user_id or ""))
     # The next seq is 2.
     assert (await client.request({"type": "answer", "seq": 2, "step": "intro",
                                   "value": None}))["ack"] == 2
@@ -103,8 +111,8 @@ async def test_back_and_audio_mode(server: RunningServer) -> None:
     assert back["step"]["id"] == "mode" and back["answer"] == "Car" and back["ack"] == 3
     audio = await client.request({"type": "set_audio_mode", "seq": 4, "enabled": True})
     assert audio == {"type": "audio_mode", "ack": 4, "enabled": True}
-    row = server.db().execute("SELECT is_audio_mode, step_history FROM sessions").fetchone()
-    assert tuple(row) == (1, '["intro"]')
+    [row] = await server.rows("SELECT is_audio_mode, step_history FROM sessions")
+    assert row == (1, '["intro"]')  # PostgreSQL's True equals 1
 
 
 async def test_after_completion_every_seq_message_gets_completed(server: RunningServer) -> None:
@@ -187,7 +195,7 @@ async def storage_failure_and_resend(server: RunningServer) -> None:
         blocker.execute("ROLLBACK")
     resent = await client.request({"type": "answer", "seq": 2, "step": "mode", "value": "Car"})
     assert resent["ack"] == 2 and resent["step"]["id"] == "minutes"
-    assert [a for a, s, _ in history(server, client.user_id or "") if s == "mode"] == ["answer"]
+    assert [a for a, s, _ in (await history(server, client.user_id or "")) if s == "mode"] == ["answer"]
 
 
 async def test_drafts_are_offered_on_resume(server: RunningServer) -> None:
