@@ -50,6 +50,14 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
 
 
 @pytest.fixture
+def on_both_stores(database: Path | str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Admin servers of the operators' tests run on this test's store (both, in turn)."""
+    from tests import operators_support
+
+    monkeypatch.setattr(operators_support, "STORE_DB", database)
+
+
+@pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
     async with running_server(settings_for(tmp_path)) as running:
         yield running

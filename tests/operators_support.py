@@ -11,10 +11,14 @@ from server.settings import Settings
 from tests.support import Client, settings_for
 
 ADMIN_KEY = "operators-test-admin-key"
+# The database admin servers use; the on_both_stores fixture sets it per test (None: SQLite).
+STORE_DB: Path | str | None = None
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 def admin_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    if STORE_DB is not None:
+        overrides.setdefault("db", STORE_DB)
     return settings_for(tmp_path, admin_key=ADMIN_KEY, **overrides)
 
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.operators_support import ADMIN, admin_settings, finished, get
-from tests.support import PROJECT_ROOT, running_server
+from tests.support import PROJECT_ROOT, query, running_server
+
+# The operators' side runs on both stores.
+pytestmark = pytest.mark.usefixtures("on_both_stores")
 
 HEADER = [
     "user_id", "status", "created_at", "completed_at", "duration_seconds", "survey_version",
@@ -59,13 +63,9 @@ async def _build(ws_url: str) -> dict[str, str]:
     return ids
 
 
-def _times(db: Path) -> dict[str, tuple[str, str | None]]:
-    conn = sqlite3.connect(db)
-    try:
-        return {r[0]: (r[1], r[2]) for r in conn.execute(
-            "SELECT user_id, created_at, completed_at FROM sessions")}
-    finally:
-        conn.close()
+async def _times(db: Path | str) -> dict[str, tuple[str, str | None]]:
+    return {r[0]: (r[1], r[2]) for r in await query(
+        db, "SELECT user_id, created_at, completed_at FROM sessions")}
 
 
 def _fixed(
@@ -82,7 +82,7 @@ async def test_the_csv_is_what_an_analyst_must_get(tmp_path: Path) -> None:
         completed = await get(server.url, "/api/surveys/commute/export", headers=ADMIN)
         everything = await get(server.url, "/api/surveys/commute/export?format=csv&status=all",
                                headers=ADMIN)
-    times = _times(server.settings.db)
+    times = await _times(server.settings.db)
     assert completed.status_code == 200
     assert completed.headers["content-type"] == "text/csv; charset=utf-8"
     assert completed.headers["cache-control"] == "no-store"

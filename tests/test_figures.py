@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from tests.operators_support import ADMIN, admin_settings, finished, get
-from tests.support import running_server
+from tests.support import query, running_server
 from tests.test_export import CHANGED_BRANCH, MULTI_AND_SKIPPED, PARTWAY, SPOKEN_AND_FORMULA
 
+# The operators' side runs on both stores.
+pytestmark = pytest.mark.usefixtures("on_both_stores")
 
-def _durations(db: Path) -> list[float]:
-    conn = sqlite3.connect(db)
-    try:
-        rows = conn.execute("SELECT created_at, completed_at FROM sessions "
-                            "WHERE completed_at IS NOT NULL").fetchall()
-    finally:
-        conn.close()
+
+async def _durations(db: Path | str) -> list[float]:
+    rows = await query(db, "SELECT created_at, completed_at FROM sessions "
+                           "WHERE completed_at IS NOT NULL")
     return [(datetime.fromisoformat(done) - datetime.fromisoformat(start)).total_seconds()
             for start, done in rows]
 
@@ -35,7 +35,7 @@ async def test_the_figures_count_what_respondents_did(tmp_path: Path) -> None:
                                 "expired": 0}
     assert body["completion_rate"] == 0.6
     assert body["median_duration_seconds"] == round(
-        statistics.median(_durations(server.settings.db)), 1)
+        statistics.median(await _durations(server.settings.db)), 1)
     steps = {s["id"]: s for s in body["steps"]}
     assert list(steps) == ["intro", "mode", "transport", "minutes", "remote_days",
                            "satisfaction", "change", "change_why"]  # no end step

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
 
 from tests.operators_support import ADMIN, ADMIN_KEY, admin_settings, finished, get, respondent
-from tests.support import COMMUTE_ANSWERS, running_server, settings_for
+from tests.support import COMMUTE_ANSWERS, execute, running_server, settings_for, wait_until
+
+# The operators' side runs on both stores.
+pytestmark = pytest.mark.usefixtures("on_both_stores")
 
 ADMIN_ROUTES = [
     "/api/surveys",
@@ -68,9 +70,9 @@ async def test_idle_sessions_past_their_lifetime_count_as_expired(tmp_path: Path
         old = await finished(server.ws_url, FIRST_THREE)
         done = await finished(server.ws_url, COMMUTE_ANSWERS)
         await finished(server.ws_url, FIRST_THREE)
-        with server.db() as conn:  # two days idle
-            conn.execute("UPDATE sessions SET updated_at = '2000-01-01T00:00:00.000Z' "
-                         "WHERE user_id IN (?, ?)", (old, done))
+        await execute(server.settings.db,  # two days idle
+                      "UPDATE sessions SET updated_at = '2000-01-01T00:00:00.000Z' "
+                      f"WHERE user_id IN ('{old}', '{done}')")
         surveys = (await get(server.url, "/api/surveys", headers=ADMIN)).json()
         expired = (await get(server.url, "/api/surveys/commute/sessions?status=expired",
                              headers=ADMIN)).json()
@@ -133,9 +135,8 @@ async def test_pages_cover_every_session_once_while_new_ones_arrive(tmp_path: Pa
             cursor = body["next"]
             if cursor is None:
                 break
-        with server.db() as conn:
-            in_order = [r[0] for r in conn.execute(
-                "SELECT user_id FROM sessions ORDER BY created_at, user_id")]
+        in_order = [r[0] for r in await server.rows(
+            "SELECT user_id FROM sessions ORDER BY created_at, user_id")]
     assert seen == in_order
     assert sorted(seen) == sorted(created) and len(set(seen)) == 9
 
@@ -248,22 +249,20 @@ async def test_admin_reads_of_respondent_data_are_audited(tmp_path: Path) -> Non
         await get(server.url, f"/api/session/{user}", headers=ADMIN)
         await get(server.url, "/api/surveys/commute/export?status=all", headers=ADMIN)
 
-        def audit() -> list[tuple[object, ...]]:
-            conn = sqlite3.connect(server.settings.db)
-            try:
-                return conn.execute(
-                    "SELECT action, survey_id, user_id, rows FROM admin_log ORDER BY id"
-                ).fetchall()
-            finally:
-                conn.close()
+        async def audit() -> list[tuple[object, ...]]:
+            return await server.rows(
+                "SELECT action, survey_id, user_id, rows FROM admin_log ORDER BY id")
 
-        deadline = asyncio.get_running_loop().time() + 10
-        while len(audit()) < 4 and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.02)  # the export's row is written once the stream ends
-        rows = audit()
+        # The export's row is written once the stream ends.
+        await wait_until(lambda: _at_least(audit(), 4))
+        rows = await audit()
     assert rows == [
         ("list_sessions", "commute", None, 2),
         ("read_history", "commute", user, 10),
         ("read_session", "commute", user, 1),
         ("export_csv", "commute", None, 2),
     ]
+
+
+async def _at_least(rows: Awaitable[list[tuple[object, ...]]], count: int) -> bool:
+    return len(await rows) >= count
