@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check bench example-db browser clean
+.PHONY: run test check bench example-db browser postgres clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -30,7 +30,7 @@ run: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m server check
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser postgres
 	$(PY) -m pytest
 
 # Browser tests use Debian's Chromium (SURVEY_CHROMIUM overrides the path); where apt-get is
@@ -41,6 +41,16 @@ browser: $(VENV)/.installed-test
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
 	else $(PY) -m playwright install chromium; fi
+
+# The PostgreSQL tests use SURVEY_TEST_POSTGRES, else a server on 127.0.0.1:5432, else a
+# throwaway cluster they start from the installed binaries: install those where missing.
+postgres:
+	@if [ -n "$$SURVEY_TEST_POSTGRES" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || command -v initdb >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
+	else echo "install PostgreSQL (initdb, pg_ctl) or set SURVEY_TEST_POSTGRES" >&2; exit 1; fi
 
 # The load benchmark (about four minutes): the server against a bare echo endpoint.
 # Options: make bench BENCH_ARGS="--rounds 5 --profile bench/results"
