@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,9 +13,9 @@ from pathlib import Path
 from .commands import results
 from .commands.common import CommandError
 from .logs import configure_logging
-from .settings import OPTIONS, SettingsError, describe_db, load_settings
+from .settings import OPTIONS, Settings, SettingsError, describe_db, load_settings
 from .store import SchemaTooNew, StorageUnavailable
-from .survey import BUNDLED_DIR, SurveyFileError, load_catalog
+from .survey import BUNDLED_DIR, SurveyCatalog, SurveyFileError, load_catalog
 
 logger = logging.getLogger("server")
 
@@ -77,10 +78,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SurveyFileError as exc:
         logger.error("survey file error: %s", exc)
         return EXIT_CONFIG
+    if settings.workers > 1:
+        from .workers import run_workers
+
+        return run_workers(settings, lambda sock: serve_and_report(settings, catalog, sock))
+    return serve_and_report(settings, catalog, None)
+
+
+def serve_and_report(
+    settings: Settings, catalog: SurveyCatalog, sock: socket.socket | None
+) -> int:
+    """Serve until stopped; a database that cannot be opened is one line and an exit code."""
     from .runner import run, serve
 
     try:
-        run(serve(settings, catalog))
+        run(serve(settings, catalog, sock))
     except SchemaTooNew as exc:
         logger.error("cannot open %s: %s", describe_db(settings.db), exc)
         return EXIT_CONFIG

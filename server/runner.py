@@ -113,7 +113,10 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
     )
 
 
-async def serve(settings: Settings, catalog: SurveyCatalog) -> None:
+async def serve(
+    settings: Settings, catalog: SurveyCatalog, sock: socket.socket | None = None
+) -> None:
+    """Serve until stopped; on `sock` when given (a worker of --workers), else bind."""
     store = make_store(settings)
     await store.open()
     try:
@@ -124,6 +127,6 @@ async def serve(settings: Settings, catalog: SurveyCatalog) -> None:
         # it again and again under load and pause every connection while they do.
         gc.collect()
         gc.freeze()
-        await server.serve()
+        await server.serve(sockets=None if sock is None else [sock])
     finally:
         await store.close()

@@ -34,6 +34,8 @@ class Settings:
     db: Path | str = Path("survey_sessions.db")
     # Connections each process keeps to PostgreSQL (not used with SQLite).
     db_pool_size: int = 10
+    # Server processes sharing the listening socket (and the database).
+    workers: int = 1
     surveys: Path = BUNDLED_DIR
     autosave_interval: float = 30.0
     allowed_origins: tuple[str, ...] = ()
@@ -198,6 +200,9 @@ OPTIONS: tuple[Option, ...] = (
            "PATH|URL"),
     Option("db_pool_size", "--db-pool-size", "SURVEY_DB_POOL_SIZE", _int_between(1, 1000),
            "connections each process keeps to PostgreSQL (default 10)", "N"),
+    Option("workers", "--workers", "SURVEY_WORKERS", _int_between(1, 256),
+           "server processes on this host, sharing the port and the database (default 1)",
+           "N"),
     Option("surveys", "--surveys", "SURVEY_DIR", _surveys_dir,
            "folder of survey files (default: the bundled example survey)", "DIR"),
     Option("autosave_interval", "--autosave-interval", "SURVEY_AUTOSAVE_INTERVAL",
