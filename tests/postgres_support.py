@@ -106,10 +106,15 @@ def start_throwaway_cluster() -> PostgresServer:
 
 
 def pg_ctl(server: PostgresServer, *args: str) -> None:
+    """Run pg_ctl on a throwaway cluster; the server's log goes to its file, never our pipes."""
     binaries = postgres_binaries()
     assert binaries is not None and server.cluster is not None
-    subprocess.run(_as_cluster_user([str(binaries / "pg_ctl"), "-D", str(server.cluster), *args]),
-                   check=True, capture_output=True)
+    log = server.cluster.parent / "log"
+    subprocess.run(
+        _as_cluster_user([str(binaries / "pg_ctl"), "-D", str(server.cluster), "-l", str(log),
+                          *args]),
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
+    )
 
 
 def stop_cluster(server: PostgresServer) -> None:

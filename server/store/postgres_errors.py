@@ -15,6 +15,9 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncio.TimeoutError,
     asyncpg.exceptions.PostgresConnectionError,  # class 08
     asyncpg.exceptions.InterfaceError,  # the connection was closed under us
+    # The server's shutdown notice arriving while a statement was in flight leaves the
+    # connection's protocol state broken: seen restarting PostgreSQL under load.
+    asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.SerializationError,  # 40001
     asyncpg.exceptions.DeadlockDetectedError,  # 40P01
     asyncpg.exceptions.OperatorInterventionError,  # 57P0x: admin shutdown, cannot connect now
