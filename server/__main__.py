@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .commands import results
+from .commands import copy_db, results
 from .commands.common import CommandError
 from .logs import configure_logging
 from .settings import OPTIONS, Settings, SettingsError, describe_db, load_settings
@@ -21,7 +21,7 @@ logger = logging.getLogger("server")
 
 EXIT_CONFIG = 2
 # Modules of operators' commands (server/commands/), each registering its own subcommands.
-COMMAND_MODULES = (results,)
+COMMAND_MODULES = (results, copy_db)
 
 
 def build_parser() -> argparse.ArgumentParser:
