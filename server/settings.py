@@ -121,8 +121,7 @@ def describe_db(db: Path | str) -> str:
     if not is_postgres_url(db):
         return str(db)
     parts = urlsplit(str(db))
-    host = parts.hostname or "localhost"
-    where = f"{host}:{parts.port}" if parts.port else host
+    where = parts.netloc.rpartition("@")[2] or "localhost"
     user = f"{parts.username}@" if parts.username else ""
     return f"{parts.scheme}://{user}{where}{parts.path}"
 
@@ -132,7 +131,8 @@ def _database(text: str) -> Path | str:
     if text.startswith(POSTGRES_SCHEMES):
         try:
             parts = urlsplit(text)
-            parts.port  # noqa: B018 - raises ValueError for a bad port
+            if "," not in parts.netloc:  # several hosts (failover) carry a port each
+                parts.port  # noqa: B018 - raises ValueError for a bad port
         except ValueError as exc:
             raise ValueError(f"'{describe_db(text)}' is not a valid PostgreSQL URL: {exc}") from None
         return text

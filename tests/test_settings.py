@@ -33,3 +33,18 @@ def test_a_bad_value_is_refused_naming_the_setting(environ: dict[str, str], mess
 def test_a_load_test_can_lift_the_rate_limit_far_above_a_person() -> None:
     settings = load_settings({}, {"SURVEY_RATE_LIMIT": "100000", "SURVEY_RATE_BURST": "100000"})
     assert settings.rate_limit == 100_000 and settings.rate_burst == 100_000
+
+
+def test_the_database_is_a_sqlite_file_or_a_postgresql_url(tmp_path: object) -> None:
+    url = "postgresql://survey:secret@h1:5432,h2:5432/survey?target_session_attrs=read-write"
+    assert load_settings({"db": url}, {}).db == url
+    assert load_settings({}, {"SURVEY_DB": "postgres://db/x"}).db == "postgres://db/x"
+    assert str(load_settings({}, {}).db) == "survey_sessions.db"
+    with pytest.raises(SettingsError, match="--db: must be a SQLite file path or a postgresql"):
+        load_settings({"db": "mysql://db/x"}, {})
+    with pytest.raises(SettingsError, match="not a valid PostgreSQL URL") as caught:
+        load_settings({"db": "postgresql://u:secret@db:port/x"}, {})
+    assert "secret" not in str(caught.value)
+    assert load_settings({}, {"SURVEY_WORKERS": "4", "SURVEY_DB_POOL_SIZE": "20"}).workers == 4
+    with pytest.raises(SettingsError, match="--workers: must be between 1 and 256"):
+        load_settings({"workers": "0"}, {})

@@ -34,6 +34,7 @@ def is_transient(exc: BaseException) -> bool:
 def describe_url(dsn: str) -> str:
     """host:port/dbname, never the password."""
     parts = urlsplit(dsn)
-    host = parts.hostname or "localhost"
-    port = parts.port or 5432
-    return f"{host}:{port}{parts.path}"
+    hosts = parts.netloc.rpartition("@")[2] or "localhost"
+    if "," not in hosts and ":" not in hosts.rpartition("]")[2]:
+        hosts += ":5432"
+    return f"{hosts}{parts.path}"
