@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -13,6 +14,7 @@ from . import api, pages
 from .api_errors import ApiError, api_error_handler
 from .gateway.service import Gateway
 from .operators import api as operators_api
+from .operators.live import LiveFeed
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog
@@ -21,6 +23,12 @@ from .survey import SurveyCatalog
 def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) -> Starlette:
     """The store must be open; whoever opened it closes it after the app has stopped."""
     gateway = Gateway(settings, catalog, store)
+
+    async def figures(survey_id: str) -> dict[str, Any]:
+        return await operators_api.survey_figures(settings, store, catalog.surveys[survey_id])
+
+    live = LiveFeed(figures)
+    store.commit_listeners.append(live.committed)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -38,6 +46,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/api/surveys/{survey_id}/export", operators_api.export),
             Route("/api/surveys/{survey_id}/codebook", operators_api.get_codebook),
             Route("/api/surveys/{survey_id}/stats", operators_api.get_stats),
+            Route("/api/surveys/{survey_id}/live", operators_api.live_figures),
             Route("/api/metrics", api.get_metrics),
             Route("/healthz", api.healthz),
             WebSocketRoute("/ws", gateway.endpoint),
@@ -50,4 +59,5 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.catalog = catalog
     app.state.store = store
     app.state.gateway = gateway
+    app.state.live = live
     return app

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 
 from .app import create_app
 from .gateway.service import Gateway
+from .operators.live import LiveFeed
 from .settings import Settings
 from .store import SQLiteStore
 from .survey import SurveyCatalog
@@ -29,9 +30,10 @@ T = TypeVar("T")
 class SurveyServer(uvicorn.Server):
     """uvicorn closes WebSockets with 1012 on shutdown; we close them first, saved, with 1001."""
 
-    def __init__(self, config: uvicorn.Config, gateway: Gateway) -> None:
+    def __init__(self, config: uvicorn.Config, gateway: Gateway, live: LiveFeed) -> None:
         super().__init__(config)
         self.gateway = gateway
+        self.live = live
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -62,6 +64,7 @@ class SurveyServer(uvicorn.Server):
         for server in self.servers:
             server.close()  # no new connections while the open ones are saved
         await self.gateway.shutdown()
+        await self.live.close()  # the consoles' streams end, or they would hold the shutdown
         await super().shutdown(sockets)
 
 
@@ -113,7 +116,7 @@ async def serve(settings: Settings, catalog: SurveyCatalog) -> None:
     await store.open()
     try:
         app = create_app(settings, catalog, store)
-        server = SurveyServer(uvicorn_config(app, settings), app.state.gateway)
+        server = SurveyServer(uvicorn_config(app, settings), app.state.gateway, app.state.live)
         # Everything loaded so far (modules, surveys, the voice tables) lives as long as the
         # process: keep it out of the cyclic collector's full passes, which otherwise scan
         # it again and again under load and pause every connection while they do.

@@ -177,6 +177,7 @@ class SQLiteStore(SessionStore):
         max_pending_writes: int = 10_000,
         retry: RetryPolicy = RetryPolicy(),
     ) -> None:
+        super().__init__()
         self.path = Path(path)
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
@@ -240,10 +241,14 @@ class SQLiteStore(SessionStore):
     async def create(
         self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
     ) -> SessionRecord:
-        return await self._write(partial(_create_job, record, token_hash, owner, tuple(history)))
+        created = await self._write(partial(_create_job, record, token_hash, owner, tuple(history)))
+        self.committed(created.survey_id)
+        return created
 
     async def claim(self, user_id: str, token_hash: str, owner: str) -> SessionRecord:
-        return await self._write(partial(_claim_job, user_id, token_hash, owner))
+        claimed = await self._write(partial(_claim_job, user_id, token_hash, owner))
+        self.committed(claimed.survey_id)
+        return claimed
 
     async def save(
         self,
@@ -255,6 +260,7 @@ class SQLiteStore(SessionStore):
     ) -> None:
         job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release)
         await self._write(job)
+        self.committed(record.survey_id)
 
     async def log_admin(
         self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
