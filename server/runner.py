@@ -16,6 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .gateway.origin import is_loopback
 from .gateway.service import Gateway
 from .settings import Settings
 from .store import SQLiteStore
@@ -108,7 +109,19 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
     )
 
 
+def warn_without_public_origin(settings: Settings) -> None:
+    """Listening beyond loopback, the Host check alone lets DNS rebinding through."""
+    if settings.public_origin is None and not is_loopback(settings.host):
+        logger.warning(
+            "LISTENING ON %s WITHOUT --public-origin: WebSocket origins are checked against "
+            "the request's own Host header, which a DNS-rebinding page controls. Set "
+            "--public-origin (SURVEY_PUBLIC_ORIGIN) to the address respondents use, "
+            "e.g. https://survey.example.org", settings.host,
+        )
+
+
 async def serve(settings: Settings, catalog: SurveyCatalog) -> None:
+    warn_without_public_origin(settings)
     store = make_store(settings)
     await store.open()
     try:

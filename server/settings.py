@@ -33,6 +33,7 @@ class Settings:
     surveys: Path = BUNDLED_DIR
     autosave_interval: float = 30.0
     allowed_origins: tuple[str, ...] = ()
+    public_origin: str | None = None
     max_message_bytes: int = 65536
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     admin_key: str | None = None
@@ -121,6 +122,13 @@ def _origins(text: str) -> tuple[str, ...]:
     return origins
 
 
+def _public_origin(text: str) -> str:
+    origins = _origins(text)
+    if len(origins) != 1:
+        raise ValueError(f"'{text}' is not one origin like https://survey.example.org")
+    return origins[0]
+
+
 def _synchronous(text: str) -> str:
     value = text.strip().upper()
     if value not in ("FULL", "NORMAL"):
@@ -156,6 +164,9 @@ OPTIONS: tuple[Option, ...] = (
            _positive_seconds, "seconds between saves of unsent drafts (default 30)", "SECONDS"),
     Option("allowed_origins", "--allowed-origins", "SURVEY_ALLOWED_ORIGINS", _origins,
            "comma-separated origins allowed besides the server's own", "A,B"),
+    Option("public_origin", "--public-origin", "SURVEY_PUBLIC_ORIGIN", _public_origin,
+           "the origin respondents' browsers use, e.g. https://survey.example.org; WebSockets "
+           "from other origins (but --allowed-origins) are refused", "ORIGIN"),
     Option("max_message_bytes", "--max-message-bytes", "SURVEY_MAX_MESSAGE_BYTES",
            _int_between(1024, 16 * 1024 * 1024), "largest WebSocket message (default 65536)", "N"),
     Option("synchronous", "--synchronous", "SURVEY_SYNCHRONOUS", _synchronous,

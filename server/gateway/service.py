@@ -34,7 +34,10 @@ class Gateway:
 
     async def endpoint(self, websocket: WebSocket) -> None:
         origin = websocket.headers.get("origin")
-        if not origin_allowed(origin, websocket.headers.get("host"), self.settings.allowed_origins):
+        if not origin_allowed(
+            origin, websocket.headers.get("host"),
+            self.settings.allowed_origins, self.settings.public_origin,
+        ):
             logger.info("refused a WebSocket from origin %r", origin)
             await websocket.close(REFUSE_HANDSHAKE)
             return
