@@ -103,6 +103,10 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
         # state alive for every open connection (bench/: 71 KiB per idle connection with
         # it, 28 KiB without).
         ws_per_message_deflate=False,
+        # Only the listed proxies' X-Forwarded-For is believed; uvicorn's own default
+        # would believe any from 127.0.0.1, so anyone on this host could pick an address.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
         log_config=None,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,

@@ -6,6 +6,7 @@ its default and its check. The command line wins over the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class Settings:
     autosave_interval: float = 30.0
     allowed_origins: tuple[str, ...] = ()
     public_origin: str | None = None
+    forwarded_allow_ips: tuple[str, ...] = ()
     max_message_bytes: int = 65536
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     admin_key: str | None = None
@@ -129,6 +131,20 @@ def _public_origin(text: str) -> str:
     return origins[0]
 
 
+def _trusted_proxies(text: str) -> tuple[str, ...]:
+    proxies = tuple(part.strip() for part in text.split(",") if part.strip())
+    for proxy in proxies:
+        if proxy == "*":
+            continue
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"'{proxy}' is not an address or network like 127.0.0.1, 10.0.0.0/8 or ::1"
+            ) from None
+    return proxies
+
+
 def _synchronous(text: str) -> str:
     value = text.strip().upper()
     if value not in ("FULL", "NORMAL"):
@@ -167,6 +183,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("public_origin", "--public-origin", "SURVEY_PUBLIC_ORIGIN", _public_origin,
            "the origin respondents' browsers use, e.g. https://survey.example.org; WebSockets "
            "from other origins (but --allowed-origins) are refused", "ORIGIN"),
+    Option("forwarded_allow_ips", "--forwarded-allow-ips", "SURVEY_FORWARDED_ALLOW_IPS",
+           _trusted_proxies, "comma-separated proxy addresses or networks whose "
+           "X-Forwarded-For and X-Forwarded-Proto are believed (default: none)", "A,B"),
     Option("max_message_bytes", "--max-message-bytes", "SURVEY_MAX_MESSAGE_BYTES",
            _int_between(1024, 16 * 1024 * 1024), "largest WebSocket message (default 65536)", "N"),
     Option("synchronous", "--synchronous", "SURVEY_SYNCHRONOUS", _synchronous,

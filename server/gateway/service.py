@@ -13,6 +13,7 @@ from ..protocol import CloseCode, ErrorCode, error
 from ..settings import Settings
 from ..store import SessionStore, StorageUnavailable
 from ..survey import SurveyCatalog
+from .addresses import address_group
 from .connection import Connection
 from .origin import origin_allowed
 from .registry import Registry
@@ -41,7 +42,8 @@ class Gateway:
             logger.info("refused a WebSocket from origin %r", origin)
             await websocket.close(REFUSE_HANDSHAKE)
             return
-        address = websocket.client.host if websocket.client else "unknown"
+        # With --forwarded-allow-ips, uvicorn has put the proxy's client address here.
+        address = address_group(websocket.client.host if websocket.client else "unknown")
         await websocket.accept()
         if self.closing:
             await websocket.close(CloseCode.GOING_AWAY)
