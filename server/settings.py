@@ -43,6 +43,9 @@ class Settings:
     rate_limit: float = 30.0
     rate_burst: int = 60
     max_connections_per_address: int = 100
+    address_rate_limit: float = 100.0
+    address_rate_burst: int = 300
+    max_transcript_chars: int = 500
     max_pending_writes: int = 10_000
     busy_timeout_ms: int = 5000
     log_level: str = "info"
@@ -201,6 +204,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_connections_per_address", "--max-connections-per-address",
            "SURVEY_MAX_CONNECTIONS_PER_ADDRESS", _int_between(1, 1_000_000),
            "open WebSocket connections allowed from one client address (default 100)", "N"),
+    Option("address_rate_limit", "--address-rate-limit", "SURVEY_ADDRESS_RATE_LIMIT",
+           _per_second, "messages per second all connections from one client address (an IPv6 "
+           "/64) may send together, on average (default 100)", "N"),
+    Option("address_rate_burst", "--address-rate-burst", "SURVEY_ADDRESS_RATE_BURST",
+           _int_between(1, 1_000_000),
+           "messages one client address may send at once before its rate applies (default 300)",
+           "N"),
+    Option("max_transcript_chars", "--max-transcript-chars", "SURVEY_MAX_TRANSCRIPT_CHARS",
+           _int_between(1, 100_000),
+           "longest voice_answer transcript; longer ones are invalid_answer (default 500)", "N"),
     Option("max_pending_writes", "--max-pending-writes", "SURVEY_MAX_PENDING_WRITES",
            _int_between(1, 1_000_000), "writes that may wait for the database (default 10000)",
            "N"),

@@ -15,6 +15,7 @@ from ..store import SessionStore, StorageUnavailable
 from ..survey import SurveyCatalog
 from .addresses import address_group
 from .connection import Connection
+from .limits import AddressBudgets
 from .origin import origin_allowed
 from .registry import Registry
 
@@ -30,6 +31,7 @@ class Gateway:
         self.catalog = catalog
         self.store = store
         self.registry = Registry(settings.max_connections_per_address)
+        self.budgets = AddressBudgets(settings.address_rate_limit, settings.address_rate_burst)
         self.closing = False
         self._connections: set[Connection] = set()
 
@@ -52,13 +54,14 @@ class Gateway:
             await websocket.send_json(error(ErrorCode.RATE_LIMITED, "Too many connections."))
             await websocket.close(CloseCode.RATE_LIMITED)
             return
-        connection = Connection(websocket, self)
+        connection = Connection(websocket, self, self.budgets.acquire(address))
         self._connections.add(connection)
         try:
             await connection.run()
         finally:
             self._connections.discard(connection)
             self.registry.leave(address)
+            self.budgets.release(address)
 
     def counts(self) -> dict[str, int]:
         """Open WebSocket connections, and those with a live session (past hello)."""
