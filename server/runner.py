@@ -19,6 +19,7 @@ from .app import create_app
 from .gateway.origin import is_loopback
 from .gateway.service import Gateway
 from .settings import Settings
+from .slow_clients import guarded_h11
 from .store import SQLiteStore
 from .survey import SurveyCatalog
 
@@ -97,6 +98,10 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
         app,
         host=settings.host,
         port=settings.port,
+        # h11 with a deadline for request heads, and room made at the connection limit by
+        # closing connections still waiting for one (server/slow_clients.py).
+        http=guarded_h11(settings.header_timeout),
+        limit_concurrency=settings.max_connections,
         ws="websockets-sansio",
         ws_max_size=settings.max_message_bytes,
         # Frames are small JSON: deflate would cost CPU on every message and keep zlib

@@ -47,6 +47,8 @@ class Settings:
     address_rate_burst: int = 300
     max_transcript_chars: int = 500
     max_pending_writes: int = 10_000
+    max_connections: int = 10_000
+    header_timeout: float = 10.0
     busy_timeout_ms: int = 5000
     log_level: str = "info"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -214,6 +216,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_transcript_chars", "--max-transcript-chars", "SURVEY_MAX_TRANSCRIPT_CHARS",
            _int_between(1, 100_000),
            "longest voice_answer transcript; longer ones are invalid_answer (default 500)", "N"),
+    Option("max_connections", "--max-connections", "SURVEY_MAX_CONNECTIONS",
+           _int_between(2, 1_000_000), "open connections (HTTP and WebSocket) before HTTP "
+           "requests get 503 and half-sent ones are closed (default 10000)", "N"),
+    Option("header_timeout", "--header-timeout", "SURVEY_HEADER_TIMEOUT", _positive_seconds,
+           "seconds a connection has to send a complete request head (default 10)", "SECONDS"),
     Option("max_pending_writes", "--max-pending-writes", "SURVEY_MAX_PENDING_WRITES",
            _int_between(1, 1_000_000), "writes that may wait for the database (default 10000)",
            "N"),
