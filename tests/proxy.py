@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 import socket
+from asyncio.subprocess import Process
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -54,9 +56,37 @@ def nginx_or_skip() -> str:
     return NGINX
 
 
-def _accepting(port: int) -> bool:
+def _started(process: Process, port: int) -> bool:
+    """Exited (and so failed), or accepting connections."""
+    if process.returncode is not None:
+        return True
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def _start_nginx(binary: str, prefix: Path, upstream_url: str) -> tuple[Process, int]:
+    """Start nginx on a free port; a port taken in between is tried again with another."""
+    for _ in range(3):
+        port = free_port()
+        config = prefix / "nginx.conf"
+        config.write_text(SITE.format(
+            # As root, nginx's workers would otherwise run as nobody, who cannot enter tmp_path.
+            user="user root;" if os.geteuid() == 0 else "",
+            prefix=prefix, port=port, upstream=upstream_url.rsplit(":", 1)[1], snippet=SNIPPET,
+        ))
+        process = await asyncio.create_subprocess_exec(
+            binary, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(config),
+            "-g", "daemon off;",
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await wait_until(functools.partial(_started, process, port))
+        if process.returncode is None:
+            return process, port
+        log = (prefix / "error.log").read_text()
+        if "Address already in use" not in log:
+            raise AssertionError(f"nginx did not start:\n{log}")
+    raise AssertionError("nginx found no free port")
 
 
 @contextlib.asynccontextmanager
@@ -65,25 +95,8 @@ async def nginx_in_front(tmp_path: Path, upstream_url: str) -> AsyncIterator[str
     binary = nginx_or_skip()
     prefix = tmp_path / "nginx"
     prefix.mkdir()
-    port = free_port()
-    config = prefix / "nginx.conf"
-    config.write_text(SITE.format(
-        # As root, nginx's workers would otherwise run as nobody, who cannot enter tmp_path.
-        user="user root;" if os.geteuid() == 0 else "",
-        prefix=prefix, port=port, upstream=upstream_url.rsplit(":", 1)[1], snippet=SNIPPET,
-    ))
-    process = await asyncio.create_subprocess_exec(
-        binary, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(config),
-        "-g", "daemon off;",
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process, port = await _start_nginx(binary, prefix, upstream_url)
     try:
-        await wait_until(lambda: process.returncode is not None or _accepting(port))
-        if process.returncode is not None:
-            assert process.stderr is not None
-            raise AssertionError(f"nginx did not start: {(await process.stderr.read()).decode()}"
-                                 + (prefix / "error.log").read_text())
         yield f"http://127.0.0.1:{port}"
     finally:
         if process.returncode is None:
