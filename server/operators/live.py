@@ -101,7 +101,7 @@ class LiveFeed:
             try:
                 async with asyncio.timeout(KEEPALIVE), watched.updated:
                     await watched.updated.wait_for(
-                        lambda: watched.version > seen or self._closing.is_set())
+                        lambda seen=seen: watched.version > seen or self._closing.is_set())
             except TimeoutError:
                 yield None
                 continue

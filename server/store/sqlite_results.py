@@ -87,7 +87,7 @@ def summarize(histogram: dict[float, int]) -> NumberSummary:
     """n, mean, median, min and max of the values behind a histogram (value -> occurrences)."""
     values = sorted(histogram)
     n = sum(histogram.values())
-    middle = []  # the values at positions (n - 1) // 2 and n // 2 of the sorted answers
+    middle: list[float] = []  # the values at positions (n - 1) // 2 and n // 2 of the sorted answers
     seen = 0
     for value in values:
         seen += histogram[value]
