@@ -14,8 +14,8 @@ from ..protocol import MAX_DRAFT_BYTES, ErrorCode, error
 from ..store.records import HistoryEntry
 from ..survey import InvalidAnswer, Survey, next_step, validate_value
 from ..survey.conditions import strict_equals
-from ..voice import NoMatch, interpret
 from ..survey.languages import pick
+from ..voice import NoMatch, interpret
 from .messages import (
     Answer,
     Back,
