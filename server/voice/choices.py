@@ -1,4 +1,5 @@
-"""Understanding a spoken choice: labels, values, aliases, positions, small slips."""
+"""Understanding a spoken choice: labels, values, aliases, positions, small slips,
+corrections and refusals."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from ..survey.model import Step
-from .language import Language, normalize, remove_phrases
+from .corrections import Corrects, last_correction
+from .language import Language, normalize
+from .phrases import Match, remove_phrases
+from .polarity import regions
 
 # A slip is forgiven only when the best option is close and clearly ahead of the next:
 # asking again is better than a wrong guess.
@@ -62,7 +66,8 @@ def mentioned_spans(text: str, names: Names) -> list[tuple[int, int, int]]:
 
 
 def mark_options(text: str, names: Names) -> str:
-    """Replace each named option by a marker, so a label holding "and" survives the split."""
+    """Replace each named option by a marker, so that a label holding "and" or "not"
+    survives the cutting that follows."""
     marked = f" {text} "
     for start, end, index in reversed(mentioned_spans(text, names)):
         marked = f"{marked[:start]}{MARK}{index}{marked[end:]}"
@@ -70,27 +75,31 @@ def mark_options(text: str, names: Names) -> str:
 
 
 def position(part: str, count: int, language: Language) -> int | None:
-    """'the second one', 'number three', 'option B', 'the last one', '2' -> an index."""
-    tokens = part.split()
-    if tokens and tokens[0] == "the":
-        tokens = tokens[1:]
-    followers = ("one", "option", "choice", "answer")
-    if 1 <= len(tokens) <= 2 and tokens[0] in language.ordinals and (
-        len(tokens) == 1 or tokens[1] in followers
-    ):
-        ordinal = language.ordinals[tokens[0]]
-        index = count - 1 if ordinal == -1 else ordinal - 1
-        return index if 0 <= index < count else None
-    prefixed = len(tokens) == 2 and tokens[0] in language.position_words
-    if not prefixed and len(tokens) != 1:
+    """'the second one', 'option number four', 'option B', 'the last one', 'the one in the
+    middle', '2' -> an index."""
+    words = part.split()
+    prefixed = False
+    while len(words) > 1 and words[0] in language.articles + language.position_words:
+        prefixed = prefixed or words[0] in language.position_words
+        words = words[1:]
+    while len(words) > 1 and words[-1] in language.followers:
+        words = words[:-1]
+    phrase = " ".join(words)
+    if phrase in language.ordinals:
+        ordinal = language.ordinals[phrase]
+        index = count + ordinal if ordinal < 0 else ordinal - 1
+    elif phrase in language.middle:
+        if count % 2 == 0:
+            raise Unclear([count // 2 - 1, count // 2])  # two options share the middle
+        index = count // 2
+    elif len(words) != 1:
         return None
-    word = tokens[-1]
-    if word.isdigit():
-        index = int(word) - 1
-    elif word in language.small_numbers:
-        index = language.small_numbers[word] - 1
-    elif prefixed and len(word) == 1 and word in LETTERS:
-        index = LETTERS.index(word)  # "option b"; a bare letter is too easily misheard
+    elif phrase.isdigit():
+        index = int(phrase) - 1
+    elif phrase in language.small_numbers:
+        index = language.small_numbers[phrase] - 1
+    elif prefixed and len(phrase) == 1 and phrase in LETTERS:
+        index = LETTERS.index(phrase)  # "option b"; a bare letter is too easily misheard
     else:
         return None
     return index if 0 <= index < count else None
@@ -129,7 +138,24 @@ def split_parts(text: str, language: Language) -> list[str]:
     parts = [text]
     for conjunction in language.conjunctions:
         parts = [p.strip() for part in parts for p in f" {part} ".split(f" {conjunction} ")]
-    return [p for p in parts if p]
+    return [p for p in parts if p and p not in language.conjunctions]
+
+
+def _correction_or_refusal(language: Language) -> Corrects:
+    """A word that both corrects and refuses ("no") corrects when a pause follows it ("the
+    bus, no, the train"), refuses an option it opens ("no bus"), and between two options
+    without a pause ("the bus no the train") cannot be told apart."""
+
+    def decide(words: list[str], match: Match) -> bool:
+        if match.phrase not in language.negations:
+            return True
+        if match.end == len(words) or words[match.end] in language.conjunctions:
+            return True
+        if match.start == 0:
+            return False
+        raise Unclear()
+
+    return decide
 
 
 def choose(step: Step, text: str, language: Language) -> list[int]:
@@ -138,15 +164,27 @@ def choose(step: Step, text: str, language: Language) -> list[int]:
     names = Names.of(step)
     text = remove_phrases(text, language.fillers)
     multi = step.type == "multi_choice"
-    if multi and text in language.all:
-        return list(range(len(step.options)))
     if multi and text in language.none:
         return []
-    picked: list[int] = []
-    for part in split_parts(mark_options(text, names), language):
-        for index in resolve_part(part, step, names, language):
-            if index not in picked:
-                picked.append(index)
+    marked = mark_options(text, names)
+    marked = last_correction(marked, language.corrections, language.conjunctions,
+                             _correction_or_refusal(language))
+    wanted: set[int] = set()
+    refused: set[int] = set()
+    every = list(range(len(step.options)))
+    for region in regions(marked, language):
+        parts = split_parts(region.words, language)
+        if region.refused and not parts:
+            raise Unclear()  # "the train, not": not what
+        for part in parts:
+            if multi and not region.refused and part in language.all:
+                wanted.update(every)
+                continue
+            (refused if region.refused else wanted).update(
+                resolve_part(part, step, names, language))
+    if wanted & refused and len(wanted) < len(every):
+        raise Unclear(sorted(wanted & refused))  # "the bus, not the bus"
+    picked = sorted(wanted - refused)
     if not picked or (not multi and len(picked) > 1):
         raise Unclear(picked)
-    return sorted(picked)
+    return picked
