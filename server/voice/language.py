@@ -13,32 +13,43 @@ from typing import Any
 
 from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
+from .phrases import scan
+
 logger = logging.getLogger(__name__)
 
 LANGUAGES_DIR = Path(__file__).resolve().parent / "languages"
 DEFAULT_LANGUAGE = "en"
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_NOT_WORD = re.compile(r"[^\w'./\s]|_|(?<!\d)\.|\.(?!\d)")
-_SLASH = re.compile(r"\s*/\s*")
-_NOT_WORD_OR_PUNCTUATION = re.compile(r"[^\w'.,\s]|_")
+_NOT_WORD = re.compile(r"[^\w'.,/&\s]|_|(?<!\d)\.|\.(?!\d)")
+_PAUSE = re.compile(r"\s*([,/&])\s*")
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words, accents kept; a comma (or "&") and a slash are words of their own:
+    the comma is the pause that tells "the bus, no, the train" from "no bus"."""
+    text = unicodedata.normalize("NFC", text.replace("\u2019", "'").replace("\u2018", "'"))
+    text = _NOT_WORD.sub(" ", _DECIMAL_COMMA.sub(".", text.lower()))
+    return _PAUSE.sub(r" \1 ", text).replace("&", ",").split()
+
+
+def _plain(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def normalize(text: str) -> str:
-    """Lower case, no accents, no punctuation but apostrophes, decimal points and slashes;
-    commas become "and" so that "bus, metro" lists like "bus and metro"."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = _DECIMAL_COMMA.sub(".", text).replace(",", " and ").replace("&", " and ")
-    text = _SLASH.sub(" / ", _NOT_WORD.sub(" ", text))
-    return " ".join(text.split())
+    """Lower case, no accents, no punctuation but apostrophes, decimal points, commas and
+    slashes, each of the last two a word of its own."""
+    return " ".join(_plain(word) for word in _words(text))
 
 
-def with_digits(text: str, code: str) -> str:
-    """Number words as digits ("quarante-cinq" -> "45"), then normalised. text2num needs the
-    accents ("fünf", "veintitrés"), so it reads the text before normalize drops them."""
-    text = unicodedata.normalize("NFC", text.replace("’", "'").replace("‘", "'")).lower()
-    text = _NOT_WORD_OR_PUNCTUATION.sub(lambda m: " / " if m.group() == "/" else " ", text)
-    return normalize(alpha2digit(text, code, threshold=0))
+def with_digits(text: str, code: str, drop: tuple[str, ...] = ()) -> str:
+    """Normalised, without the phrases in `drop`, number words as digits ("quarante-cinq"
+    -> "45"). text2num needs the accents ("fünf", "veintitrés"), so it reads the words
+    before they are dropped, and the phrases go first ("unos cuarenta" is not "1 40")."""
+    words = _words(text)
+    for match in reversed(scan([_plain(w) for w in words], dict.fromkeys(drop, "drop"))):
+        del words[match.start:match.end]
+    return normalize(alpha2digit(" ".join(words), code, threshold=0))
 
 
 def _by_length(words: list[str]) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ def read_number(step: Step, transcript: str, language: Language) -> float | int:
     # Vague words are looked for before number words become digits ("hundreds" -> "100").
     if contains_any(remove_phrases(normalize(transcript), language.fillers), language.vague):
         raise NotANumber()  # "forty-something", "more than ten"
-    text = remove_phrases(with_digits(transcript, language.code), language.fillers)
+    text = with_digits(transcript, language.code, drop=language.fillers)
     text = last_correction(text, language.corrections, language.conjunctions)  # "30, no, 40"
     # Words the library leaves alone ("none", an unaccented "zero") come from the data.
     text = " ".join(str(language.small_numbers.get(w, w)) for w in text.split())
