@@ -9,7 +9,7 @@ from rapidfuzz import fuzz
 
 from ..survey.model import Step
 from .corrections import Corrects, last_correction
-from .language import Language, normalize
+from .language import Language
 from .phrases import Match, remove_phrases
 from .polarity import regions
 
@@ -37,11 +37,11 @@ class Names:
     by_option: tuple[tuple[str, ...], ...]
 
     @classmethod
-    def of(cls, step: Step) -> Names:
+    def of(cls, step: Step, language: Language) -> Names:
         names = []
         for option in step.options:
-            forms = {normalize(option.label), normalize(option.value)}
-            forms.update(normalize(alias) for alias in option.aliases)
+            forms = {language.normalize(option.label), language.normalize(option.value)}
+            forms.update(language.normalize(alias) for alias in option.aliases)
             names.append(tuple(sorted((f for f in forms if f), key=len, reverse=True)))
         return cls(tuple(names))
 
@@ -161,7 +161,7 @@ def _correction_or_refusal(language: Language) -> Corrects:
 def choose(step: Step, text: str, language: Language) -> list[int]:
     """The indexes of the options meant, in option order. Every part of what was said
     must be understood; otherwise, or when a single choice hears two, Unclear."""
-    names = Names.of(step)
+    names = Names.of(step, language)
     text = remove_phrases(text, language.fillers)
     multi = step.type == "multi_choice"
     if multi and text in language.none:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..survey.model import Step
 from .choices import Unclear, choose
-from .language import DEFAULT_LANGUAGE, Language, load_language, normalize
+from .language import DEFAULT_LANGUAGE, Language, load_language
 from .numbers import NotANumber, read_number
 from .yes_no import NotYesOrNo, read_yes_no
 
@@ -24,10 +24,10 @@ def interpret(step: Step, transcript: str, language: str | Language = DEFAULT_LA
         return transcript.strip()
     if step.type == "info":
         return None
-    if not normalize(transcript):
+    if not words.normalize(transcript):
         raise NoMatch("Sorry, I did not hear an answer. Please try again.")
     if step.type in ("single_choice", "multi_choice"):
-        return _choice(step, normalize(transcript), words)
+        return _choice(step, words.normalize(transcript), words)
     if step.type == "yes_no":
         try:
             return read_yes_no(transcript, words)

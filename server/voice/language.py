@@ -24,36 +24,47 @@ _NOT_WORD = re.compile(r"[^\w'.,/&\s]|_|(?<!\d)\.|\.(?!\d)")
 _PAUSE = re.compile(r"\s*([,/&])\s*")
 
 
-def _words(text: str) -> list[str]:
+def _words(text: str, elisions: tuple[str, ...] = ()) -> list[str]:
     """Lower-case words, accents kept; a comma (or "&") and a slash are words of their own:
-    the comma is the pause that tells "the bus, no, the train" from "no bus"."""
+    the comma is the pause that tells "the bus, no, the train" from "no bus". An elided
+    article is a word of its own too ("l'après-midi" names the option "après-midi")."""
     text = unicodedata.normalize("NFC", text.replace("\u2019", "'").replace("\u2018", "'"))
     text = _NOT_WORD.sub(" ", _DECIMAL_COMMA.sub(".", text.lower()))
-    return _PAUSE.sub(r" \1 ", text).replace("&", ",").split()
+    words = _PAUSE.sub(r" \1 ", text).replace("&", ",").split()
+    return [part for word in words for part in _unelided(word, elisions)]
+
+
+def _unelided(word: str, elisions: tuple[str, ...]) -> tuple[str, ...]:
+    for elision in elisions:
+        if word.startswith(elision) and len(word) > len(elision):
+            return elision, word[len(elision):]
+    return (word,)
 
 
 def _plain(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, elisions: tuple[str, ...] = ()) -> str:
     """Lower case, no accents, no punctuation but apostrophes, decimal points, commas and
     slashes, each of the last two a word of its own."""
-    return " ".join(_plain(word) for word in _words(text))
+    return " ".join(_plain(word) for word in _words(text, elisions))
 
 
-def with_digits(text: str, code: str, drop: tuple[str, ...] = ()) -> str:
+def with_digits(
+    text: str, code: str, drop: tuple[str, ...] = (), elisions: tuple[str, ...] = ()
+) -> str:
     """Normalised, without the phrases in `drop`, number words as digits ("quarante-cinq"
     -> "45"). text2num needs the accents ("fünf", "veintitrés"), so it reads the words
     before they are dropped, and the phrases go first ("unos cuarenta" is not "1 40")."""
-    words = _words(text)
+    words = _words(text, elisions)
     for match in reversed(scan([_plain(w) for w in words], dict.fromkeys(drop, "drop"))):
         del words[match.start:match.end]
-    return normalize(alpha2digit(" ".join(words), code, threshold=0))
+    return normalize(alpha2digit(" ".join(words), code, threshold=0), elisions)
 
 
-def _by_length(words: list[str]) -> tuple[str, ...]:
-    return tuple(sorted({normalize(w) for w in words}, key=len, reverse=True))
+def _by_length(phrases: list[str], elisions: tuple[str, ...] = ()) -> tuple[str, ...]:
+    return tuple(sorted({normalize(p, elisions) for p in phrases}, key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,7 @@ class Language:
     """What a respondent may say, by role. Phrases are normalised and longest first."""
 
     code: str
+    elisions: tuple[str, ...]
     fillers: tuple[str, ...]
     articles: tuple[str, ...]
     followers: tuple[str, ...]
@@ -85,6 +97,14 @@ class Language:
     # in it are kept in that form too ("und ein halb" -> "und 1 halb").
     fraction_words: tuple[str, ...]
     fractions: dict[str, float] = field(default_factory=dict)
+    # Units by what they measure: "one hour" is no answer to "how many minutes".
+    units: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def normalize(self, text: str) -> str:
+        return normalize(text, self.elisions)
+
+    def with_digits(self, text: str, drop: tuple[str, ...] = ()) -> str:
+        return with_digits(text, self.code, drop, self.elisions)
 
 
 NUMBER_KEYS = ("fraction_words", "out_of", "negative_sign")
@@ -100,17 +120,20 @@ def load_language(code: str = DEFAULT_LANGUAGE) -> Language:
         logger.warning("no spoken-answer words for language %r, using English", code)
         return load_language(DEFAULT_LANGUAGE)
     data = json.loads(path.read_text(encoding="utf-8"))
+    elisions = tuple(data.pop("elisions", ()))
     fields: dict[str, Any] = {}
     for key, value in data.items():
         if key in NUMBER_KEYS:
-            fields[key] = _by_length([with_digits(w, code) for w in value])
+            fields[key] = _by_length([with_digits(w, code, (), elisions) for w in value])
+        elif key == "units":
+            fields[key] = {unit: _by_length(words, elisions) for unit, words in value.items()}
         elif key == "fractions":
-            fields[key] = {with_digits(w, code): float(v) for w, v in value.items()}
+            fields[key] = {with_digits(w, code, (), elisions): float(v) for w, v in value.items()}
         elif isinstance(value, list):
-            fields[key] = _by_length(value)
+            fields[key] = _by_length(value, elisions)
         elif isinstance(value, dict):
-            fields[key] = {normalize(word): number for word, number in value.items()}
-    return Language(code=code, **fields)
+            fields[key] = {normalize(word, elisions): number for word, number in value.items()}
+    return Language(code=code, elisions=elisions, **fields)
 
 
 def languages() -> tuple[str, ...]:

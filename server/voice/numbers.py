@@ -7,7 +7,7 @@ import re
 
 from ..survey.model import Step
 from .corrections import last_correction
-from .language import Language, normalize, with_digits
+from .language import Language
 from .phrases import contains_any, remove_phrases
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -19,9 +19,12 @@ class NotANumber(Exception):
 
 def read_number(step: Step, transcript: str, language: Language) -> float | int:
     # Vague words are looked for before number words become digits ("hundreds" -> "100").
-    if contains_any(remove_phrases(normalize(transcript), language.fillers), language.vague):
+    said = remove_phrases(language.normalize(transcript), language.fillers)
+    if contains_any(said, language.vague):
         raise NotANumber()  # "forty-something", "more than ten"
-    text = with_digits(transcript, language.code, drop=language.fillers)
+    if _other_unit(said, step, language):
+        raise NotANumber()  # "one hour" when the question counts minutes
+    text = language.with_digits(transcript, drop=language.fillers)
     text = last_correction(text, language.corrections, language.conjunctions)  # "30, no, 40"
     # Words the library leaves alone ("none", an unaccented "zero") come from the data.
     text = " ".join(str(language.small_numbers.get(w, w)) for w in text.split())
@@ -36,6 +39,13 @@ def read_number(step: Step, transcript: str, language: Language) -> float | int:
         raise NotANumber()
     value = float(numbers[0])
     return int(value) if value.is_integer() and "." not in numbers[0] else value
+
+
+def _other_unit(said: str, step: Step, language: Language) -> bool:
+    """A unit said that the question does not name: converting it would be a guess."""
+    asked = language.normalize(step.prompt)
+    return any(contains_any(said, words) and not contains_any(asked, words)
+               for words in language.units.values())
 
 
 def _without_scale(text: str, step: Step, language: Language) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .corrections import last_correction
-from .language import Language, normalize
+from .language import Language
 from .phrases import contains_any, scan
 
 
@@ -12,7 +12,7 @@ class NotYesOrNo(Exception):
 
 
 def read_yes_no(transcript: str, language: Language) -> bool:
-    text = normalize(transcript)
+    text = language.normalize(transcript)
     # A correction phrase holding an answer ("no sorry", "actually no") is an answer here.
     answers = language.yes + language.no
     markers = tuple(m for m in language.corrections if not contains_any(m, answers))
