@@ -10,7 +10,7 @@ from rapidfuzz import fuzz
 from ..survey.model import Step
 from .corrections import Corrects, last_correction
 from .language import Language
-from .phrases import Match, remove_phrases
+from .phrases import Match, remove_phrases, strip_edges
 from .polarity import regions
 
 # A slip is forgiven only when the best option is close and clearly ahead of the next:
@@ -149,8 +149,11 @@ def _correction_or_refusal(language: Language) -> Corrects:
     def decide(words: list[str], match: Match) -> bool:
         if match.phrase not in language.negations:
             return True
-        if match.end == len(words) or words[match.end] in language.conjunctions:
+        after = " ".join(words[match.end:])
+        if not after or words[match.end] in language.conjunctions:
             return True
+        if any(f"{after} ".startswith(f"{marker} ") for marker in language.corrections):
+            return True  # "nein, Quatsch, der Zug"
         if match.start == 0:
             return False
         raise Unclear()
@@ -162,13 +165,14 @@ def choose(step: Step, text: str, language: Language) -> list[int]:
     """The indexes of the options meant, in option order. Every part of what was said
     must be understood; otherwise, or when a single choice hears two, Unclear."""
     names = Names.of(step, language)
-    text = remove_phrases(text, language.fillers)
+    text = " ".join(strip_edges(language.without_fillers(text).split(), language.conjunctions))
     multi = step.type == "multi_choice"
     if multi and text in language.none:
         return []
     marked = mark_options(text, names)
     marked = last_correction(marked, language.corrections, language.conjunctions,
-                             _correction_or_refusal(language))
+                             _correction_or_refusal(language),
+                             keep=language.negations + language.exclusions + language.contrasts)
     wanted: set[int] = set()
     refused: set[int] = set()
     every = list(range(len(step.options)))

@@ -17,12 +17,16 @@ def always(words: list[str], match: Match) -> bool:
 
 
 def last_correction(
-    text: str, markers: tuple[str, ...], edges: tuple[str, ...], corrects: Corrects = always
+    text: str, markers: tuple[str, ...], edges: tuple[str, ...], corrects: Corrects = always,
+    keep: tuple[str, ...] = (),
 ) -> str:
     """The words after the last correction, or before it when nothing follows ("the train,
-    sorry"); the whole text when nothing is corrected."""
+    sorry"); the whole text when nothing is corrected. A longer phrase in `keep` holding a
+    marker is no correction ("pero no" excludes, it does not correct)."""
     words = text.split()
-    found = [m for m in scan(words, dict.fromkeys(markers, "correction")) if corrects(words, m)]
+    kinds = dict.fromkeys(keep, "kept")
+    kinds.update(dict.fromkeys(markers, "correction"))
+    found = [m for m in scan(words, kinds) if m.kind == "correction" and corrects(words, m)]
     if not found:
         return text
     bounds = [0, *(b for m in found for b in (m.start, m.end)), len(words)]

@@ -13,7 +13,7 @@ from typing import Any
 
 from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
-from .phrases import scan
+from .phrases import droppable, without
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +52,14 @@ def normalize(text: str, elisions: tuple[str, ...] = ()) -> str:
 
 
 def with_digits(
-    text: str, code: str, drop: tuple[str, ...] = (), elisions: tuple[str, ...] = ()
+    text: str, code: str, drop: tuple[str, ...] = (), keep: tuple[str, ...] = (),
+    elisions: tuple[str, ...] = (),
 ) -> str:
     """Normalised, without the phrases in `drop`, number words as digits ("quarante-cinq"
     -> "45"). text2num needs the accents ("fünf", "veintitrés"), so it reads the words
     before they are dropped, and the phrases go first ("unos cuarenta" is not "1 40")."""
     words = _words(text, elisions)
-    for match in reversed(scan([_plain(w) for w in words], dict.fromkeys(drop, "drop"))):
+    for match in reversed(droppable([_plain(w) for w in words], drop, keep)):
         del words[match.start:match.end]
     return normalize(alpha2digit(" ".join(words), code, threshold=0), elisions)
 
@@ -103,8 +104,17 @@ class Language:
     def normalize(self, text: str) -> str:
         return normalize(text, self.elisions)
 
-    def with_digits(self, text: str, drop: tuple[str, ...] = ()) -> str:
-        return with_digits(text, self.code, drop, self.elisions)
+    @property
+    def meaningful(self) -> tuple[str, ...]:
+        """Phrases that change what is meant, so no filler inside them is dropped."""
+        return self.corrections + self.negations + self.exclusions + self.contrasts
+
+    def without_fillers(self, text: str) -> str:
+        return without(text, self.fillers, self.meaningful)
+
+    def with_digits(self, text: str) -> str:
+        """Without fillers, number words as digits."""
+        return with_digits(text, self.code, self.fillers, self.meaningful, self.elisions)
 
 
 NUMBER_KEYS = ("fraction_words", "out_of", "negative_sign")
@@ -124,11 +134,11 @@ def load_language(code: str = DEFAULT_LANGUAGE) -> Language:
     fields: dict[str, Any] = {}
     for key, value in data.items():
         if key in NUMBER_KEYS:
-            fields[key] = _by_length([with_digits(w, code, (), elisions) for w in value])
+            fields[key] = _by_length([with_digits(w, code, elisions=elisions) for w in value])
         elif key == "units":
             fields[key] = {unit: _by_length(words, elisions) for unit, words in value.items()}
         elif key == "fractions":
-            fields[key] = {with_digits(w, code, (), elisions): float(v) for w, v in value.items()}
+            fields[key] = {with_digits(w, code, elisions=elisions): float(v) for w, v in value.items()}
         elif isinstance(value, list):
             fields[key] = _by_length(value, elisions)
         elif isinstance(value, dict):

@@ -8,7 +8,7 @@ import re
 from ..survey.model import Step
 from .corrections import last_correction
 from .language import Language
-from .phrases import contains_any, remove_phrases
+from .phrases import contains_any
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -19,13 +19,14 @@ class NotANumber(Exception):
 
 def read_number(step: Step, transcript: str, language: Language) -> float | int:
     # Vague words are looked for before number words become digits ("hundreds" -> "100").
-    said = remove_phrases(language.normalize(transcript), language.fillers)
+    said = language.without_fillers(language.normalize(transcript))
     if contains_any(said, language.vague):
         raise NotANumber()  # "forty-something", "more than ten"
     if _other_unit(said, step, language):
         raise NotANumber()  # "one hour" when the question counts minutes
-    text = language.with_digits(transcript, drop=language.fillers)
-    text = last_correction(text, language.corrections, language.conjunctions)  # "30, no, 40"
+    text = language.with_digits(transcript)
+    text = last_correction(text, language.corrections, language.conjunctions,  # "30, no, 40"
+                           keep=language.negations + language.exclusions)
     # Words the library leaves alone ("none", an unaccented "zero") come from the data.
     text = " ".join(str(language.small_numbers.get(w, w)) for w in text.split())
     if contains_any(text, language.negations):

@@ -32,6 +32,21 @@ def remove_phrases(text: str, phrases: tuple[str, ...]) -> str:
     return " ".join(padded.split())
 
 
+def droppable(words: list[str], drop: Iterable[str], keep: Iterable[str] = ()) -> list[Match]:
+    """Where the phrases to drop are, unless a longer phrase to keep holds them: the filler
+    "i" in "ich meine" (a correction) stays."""
+    kinds = dict.fromkeys(drop, "drop")
+    kinds.update(dict.fromkeys(keep, "keep"))
+    return [match for match in scan(words, kinds) if match.kind == "drop"]
+
+
+def without(text: str, drop: Iterable[str], keep: Iterable[str] = ()) -> str:
+    words = text.split()
+    for match in reversed(droppable(words, drop, keep)):
+        del words[match.start:match.end]
+    return " ".join(words)
+
+
 def scan(words: list[str], kinds: Mapping[str, str]) -> list[Match]:
     """Phrases found left to right, the longest at each place, without overlaps: in
     "why not" the agreeing phrase takes the "not" before the negation can."""

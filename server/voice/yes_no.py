@@ -16,7 +16,8 @@ def read_yes_no(transcript: str, language: Language) -> bool:
     # A correction phrase holding an answer ("no sorry", "actually no") is an answer here.
     answers = language.yes + language.no
     markers = tuple(m for m in language.corrections if not contains_any(m, answers))
-    text = last_correction(text, markers, language.conjunctions)  # "yes, sorry, I mean no"
+    text = last_correction(text, markers, language.conjunctions,  # "yes, sorry, I mean no"
+                           keep=answers + language.unsure)
     kinds = dict.fromkeys(language.yes, "yes")
     kinds.update(dict.fromkeys(language.no, "no"))
     kinds.update(dict.fromkeys(language.unsure, "unsure"))
