@@ -119,7 +119,7 @@ CASES = [
     ("agree", "no", v(False)), ("agree", "No.", v(False)), ("agree", "nope", v(False)), ("agree", "nah", v(False)),
     ("agree", "not really", v(False)), ("agree", "I don't think so", v(False)), ("agree", "no thanks", v(False)),
     ("agree", "never", v(False)), ("agree", "not at all", v(False)), ("agree", "of course not", v(False)),
-    ("agree", "no, yes", v(False)), ("agree", "no, yeah, I mean no", v(False)), ("agree", "yes, not really", v(False)),
+    ("agree", "no, yes", NO), ("agree", "no, yeah, I mean no", v(False)), ("agree", "yes, not really", v(False)),
     ("agree", "I wouldn't", v(False)), ("agree", "no way", v(False)), ("agree", "um no", v(False)),
     ("agree", "maybe", NO), ("agree", "not sure", NO), ("agree", "I don't know", NO), ("agree", "dunno", NO),
     ("agree", "banana", NO), ("agree", "", NO), ("agree", "perhaps", NO), ("agree", "no idea", NO),

@@ -119,10 +119,17 @@ def fuzzy(part: str, names: Names) -> int | None:
     return None
 
 
-def resolve_part(part: str, step: Step, names: Names, language: Language) -> list[int]:
-    """The options one part of the utterance means; Unclear when it means nothing."""
-    marked = [int(word[1:]) for word in part.split() if word.startswith(MARK)]
+def resolve_part(
+    part: str, step: Step, names: Names, language: Language, strict: bool = False
+) -> list[int]:
+    """The options one part of the utterance means; Unclear when it means nothing. A strict
+    part names options and nothing else: "not the bus" refuses the bus, but in "the bus is
+    not running" the refusal is about something else."""
+    words = part.split()
+    marked = [int(word[1:]) for word in words if word.startswith(MARK)]
     if marked:
+        if strict and any(w[:1] != MARK and w not in language.articles for w in words):
+            raise Unclear()
         return marked
     at = position(part, len(step.options), language)
     if at is not None:
@@ -176,17 +183,22 @@ def choose(step: Step, text: str, language: Language) -> list[int]:
     wanted: set[int] = set()
     refused: set[int] = set()
     every = list(range(len(step.options)))
+    said_all = False
     for region in regions(marked, language):
         parts = split_parts(region.words, language)
-        if region.refused and not parts:
+        if not region.refused:
+            for part in parts:
+                said_all = said_all or (multi and part in language.all)
+                wanted.update(every if multi and part in language.all
+                              else resolve_part(part, step, names, language))
+            continue
+        if not parts:
             raise Unclear()  # "the train, not": not what
+        if len(parts) > 1 and wanted and not said_all:
+            raise Unclear()  # "bus, tram, not metro, ferry": is the ferry refused too?
         for part in parts:
-            if multi and not region.refused and part in language.all:
-                wanted.update(every)
-                continue
-            (refused if region.refused else wanted).update(
-                resolve_part(part, step, names, language))
-    if wanted & refused and len(wanted) < len(every):
+            refused.update(resolve_part(part, step, names, language, strict=True))
+    if wanted & refused and not said_all:
         raise Unclear(sorted(wanted & refused))  # "the bus, not the bus"
     picked = sorted(wanted - refused)
     if not picked or (not multi and len(picked) > 1):

@@ -20,16 +20,19 @@ logger = logging.getLogger(__name__)
 LANGUAGES_DIR = Path(__file__).resolve().parent / "languages"
 DEFAULT_LANGUAGE = "en"
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_NOT_WORD = re.compile(r"[^\w'.,/&\s]|_|(?<!\d)\.|\.(?!\d)")
-_PAUSE = re.compile(r"\s*([,/&])\s*")
+_STOP = re.compile(r"[?!;:\u00bf\u00a1\u2026]|(?<!\d)\.|\.(?!\d)")
+_NOT_WORD = re.compile(r"[^\w'.,/&+\s]|_")
+_PAUSE = re.compile(r"\s*([,/&+])\s*")
 
 
 def _words(text: str, elisions: tuple[str, ...] = ()) -> list[str]:
-    """Lower-case words, accents kept; a comma (or "&") and a slash are words of their own:
-    the comma is the pause that tells "the bus, no, the train" from "no bus". An elided
+    """Lower-case words, accents kept; a comma (or "&", or the end of a sentence), a slash
+    and a plus are words of their own: the comma is the pause that tells "the bus. No, the
+    train" from "no bus". An elided
     article is a word of its own too ("l'après-midi" names the option "après-midi")."""
     text = unicodedata.normalize("NFC", text.replace("\u2019", "'").replace("\u2018", "'"))
-    text = _NOT_WORD.sub(" ", _DECIMAL_COMMA.sub(".", text.lower()))
+    text = _STOP.sub(",", _DECIMAL_COMMA.sub(".", text.lower()))
+    text = _NOT_WORD.sub(" ", text)
     words = _PAUSE.sub(r" \1 ", text).replace("&", ",").split()
     return [part for word in words for part in _unelided(word, elisions)]
 
@@ -46,8 +49,8 @@ def _plain(word: str) -> str:
 
 
 def normalize(text: str, elisions: tuple[str, ...] = ()) -> str:
-    """Lower case, no accents, no punctuation but apostrophes, decimal points, commas and
-    slashes, each of the last two a word of its own."""
+    """Lower case, no accents, no punctuation but apostrophes, decimal points, and the
+    commas, slashes and pluses that are words of their own."""
     return " ".join(_plain(word) for word in _words(text, elisions))
 
 

@@ -23,7 +23,8 @@ def read_yes_no(transcript: str, language: Language) -> bool:
     kinds.update(dict.fromkeys(language.unsure, "unsure"))
     # The longest phrase wins where phrases overlap: "why not" agrees, "not sure" doubts.
     heard = {match.kind for match in scan(text.split(), kinds)}
-    if "unsure" in heard or not heard:
+    # Both, uncorrected ("no, yes", "nah, why not"), is a guess either way; the idioms that
+    # mean one of them ("yeah, no", "no yeah") are phrases of their own.
+    if "unsure" in heard or len(heard) != 1:
         raise NotYesOrNo()
-    # A refusal wins over agreement heard with it ("yes, not really").
-    return "no" not in heard
+    return "yes" in heard
