@@ -56,7 +56,7 @@ def normalize(text: str, elisions: tuple[str, ...] = ()) -> str:
 
 def with_digits(
     text: str, code: str, drop: tuple[str, ...] = (), keep: tuple[str, ...] = (),
-    elisions: tuple[str, ...] = (),
+    elisions: tuple[str, ...] = (), articles: tuple[str, ...] = (),
 ) -> str:
     """Normalised, without the phrases in `drop`, number words as digits ("quarante-cinq"
     -> "45"). text2num needs the accents ("fünf", "veintitrés"), so it reads the words
@@ -64,7 +64,13 @@ def with_digits(
     words = _words(text, elisions)
     for match in reversed(droppable([_plain(w) for w in words], drop, keep)):
         del words[match.start:match.end]
+    words = [word for word, following in zip(words, [*words[1:], ""], strict=True)
+             if _plain(word) not in articles or not _is_number(following, code)]
     return normalize(alpha2digit(" ".join(words), code, threshold=0), elisions)
+
+
+def _is_number(word: str, code: str) -> bool:
+    return bool(word) and str(alpha2digit(word, code, threshold=0))[:1].isdigit()
 
 
 def _by_length(phrases: list[str], elisions: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -101,6 +107,8 @@ class Language:
     # in it are kept in that form too ("und ein halb" -> "und 1 halb").
     fraction_words: tuple[str, ...]
     fractions: dict[str, float] = field(default_factory=dict)
+    # "un" in "un ocho" (an eight) is no number of its own.
+    number_articles: tuple[str, ...] = ()
     # Units by what they measure: "one hour" is no answer to "how many minutes".
     units: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -117,7 +125,8 @@ class Language:
 
     def with_digits(self, text: str) -> str:
         """Without fillers, number words as digits."""
-        return with_digits(text, self.code, self.fillers, self.meaningful, self.elisions)
+        return with_digits(text, self.code, self.fillers, self.meaningful, self.elisions,
+                           self.number_articles)
 
 
 NUMBER_KEYS = ("fraction_words", "out_of", "negative_sign")
