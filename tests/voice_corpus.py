@@ -390,6 +390,99 @@ MORE_SPANISH = [
     ("agree", "de acuerdo", v(True)),
 ]
 
+# Found by trying transcripts against the rules; some a person would understand but the
+# rules cannot ("the bus is not running so I take the train"): asked again, never guessed.
+MORE_ENGLISH += [
+    ("mode", "the bus is not running so I take the train", NO), ("mode", "either the bus or the train", NO),
+    ("mode", "both", NO), ("mode", "no, the train", v("Train")), ("mode", "nope, the train", v("Train")),
+    ("mode", "the bus. No. The train.", v("Train")), ("mode", "the bus? no, the train", v("Train")),
+    ("mode", "option B, sorry, option C", v("Train")), ("mode", "train, definitely not the bus", v("Train")),
+    ("mode", "not sure, probably the bus", NO), ("mode", "the second one, no, the third one", v("Train")),
+    ("used", "bus, tram, not metro, ferry", NO),
+    ("used", "all of them except the bus and the tram", v(["Metro", "Train", "Ferry"])),
+    ("used", "only the bus", v(["Bus"])), ("used", "both the bus and the tram", v(["Bus", "Tram"])),
+    ("extras", "wifi and coffee, not the quiet carriage", v(["Wifi", "Coffee"])), ("extras", "none, thanks", v([])),
+    ("extras", "all except coffee and wifi", v(["quiet"])),
+    ("when", "the evening, not the morning", v("Evening")), ("when", "afternoon or evening", NO),
+    ("minutes", "an hour and a half", NO), ("minutes", "1.5 hours", NO), ("minutes", "2 hours", NO),
+    ("minutes", "forty odd", NO), ("minutes", "forty five ish", NO), ("minutes", "forty to forty five", NO),
+    ("minutes", "60+", NO), ("minutes", "45-50", NO), ("minutes", "forty, no wait, forty-five", v(45)),
+    ("minutes", "a quarter of an hour", NO), ("minutes", "40 mins", v(40)), ("minutes", "maybe forty maybe fifty", NO),
+    ("minutes", "twenty minutes there and thirty back", NO), ("minutes", "just under an hour", NO),
+    ("weight", "seventy something", NO), ("weight", "11 stone", NO), ("weight", "eighty five kg", v(85)),
+    ("rating", "5/5", NO), ("rating", "10/10", v(10)), ("rating", "eight out of ten, no, nine", v(9)),
+    ("rating", "7 out of ten, maybe 8", NO), ("rating", "seven, eight", NO),
+    ("agree", "no yeah", v(True)), ("agree", "nah, why not", NO), ("agree", "yes no", NO),
+    ("agree", "not at all sure", NO), ("agree", "I don't disagree", v(True)), ("agree", "I'm not against it", v(True)),
+    ("agree", "yeah, no, not really", v(False)), ("agree", "not necessarily", NO), ("agree", "never mind", NO),
+    ("agree", "I would if I could", NO), ("agree", "no objection", v(True)), ("agree", "exactly", v(True)),
+    ("agree", "hell no", v(False)), ("agree", "of course I don't", v(False)),
+]
+
+MORE_FRENCH += [
+    ("mode", "les deux", NO), ("mode", "le bus ne passe pas donc je prends le train", NO),
+    ("mode", "le train, pas le bus", v("Train")), ("mode", "plutôt le train", v("Train")),
+    ("mode", "le bus. Non. Le train.", v("Train")), ("mode", "la 3e", v("Train")), ("mode", "l'option 2", v("Bus")),
+    ("mode", "ni le bus ni le train", NO), ("mode", "je sais pas, le bus peut-être", NO),
+    ("when", "ni le matin ni le soir", NO),
+    ("used", "bus, métro, pas le tram", v(["Bus", "Metro"])), ("used", "seulement le métro", v(["Metro"])),
+    ("extras", "le café mais pas le wifi", v(["Coffee"])), ("extras", "pas de café", NO),
+    ("minutes", "une heure et demie", NO), ("minutes", "un quart d'heure", NO), ("minutes", "trois quarts d'heure", NO),
+    ("minutes", "une vingtaine de minutes", NO), ("minutes", "cinq minutes max", NO), ("minutes", "pas plus de dix", NO),
+    ("minutes", "soixante et onze", v(71)), ("minutes", "quatre-vingt-dix-neuf", v(99)),
+    ("minutes", "quarante, euh non, quarante-cinq", v(45)), ("minutes", "trente, trente-cinq", NO),
+    ("weight", "soixante-dix et quelques", NO), ("weight", "70,5", v(70.5)),
+    ("rating", "je lui donne un huit", v(8)), ("rating", "dix sur dix", v(10)), ("rating", "sept et demi", INVALID),
+    ("agree", "je ne suis pas contre", v(True)), ("agree", "c'est pas faux", v(True)), ("agree", "pas forcément", NO),
+    ("agree", "oui, enfin non", v(False)), ("agree", "non, enfin oui", v(True)), ("agree", "oui non", NO),
+    ("agree", "non, pourquoi pas", NO), ("agree", "mais non", v(False)), ("agree", "plutôt oui", v(True)),
+    ("agree", "j'en sais rien", NO), ("agree", "oui mais non", NO), ("agree", "ouais bof", NO),
+]
+
+MORE_GERMAN += [
+    ("mode", "der Bus fährt nicht, also nehme ich den Zug", NO), ("mode", "Zug, nicht Bus", v("Train")),
+    ("mode", "lieber mit dem Zug", v("Train")), ("mode", "Bus, oder besser gesagt Zug", v("Train")),
+    ("mode", "Bus. Nein. Zug.", v("Train")), ("mode", "nein, der Zug", v("Train")), ("mode", "beide", NO),
+    ("mode", "weder Bus noch Zug", NO), ("mode", "ich fahre nicht mit dem Auto", NO),
+    ("when", "am Abend", v("Evening")), ("when", "weder morgens noch abends", NO),
+    ("used", "alle außer Fähre und Zug", v(["Bus", "Tram", "Metro"])),
+    ("used", "Bus, U-Bahn, nicht die Tram", v(["Bus", "Metro"])), ("used", "nur die U-Bahn", v(["Metro"])),
+    ("extras", "kein Kaffee", NO), ("extras", "Kaffee aber kein WLAN", v(["Coffee"])),
+    ("minutes", "eine Viertelstunde", NO), ("minutes", "eine Dreiviertelstunde", NO),
+    ("minutes", "anderthalb Stunden", NO), ("minutes", "zwischen vierzig und fünfzig", NO),
+    ("minutes", "maximal fünf Minuten", NO), ("minutes", "zwanzig plus", NO),
+    ("minutes", "vierzig, äh, nein, fünfundvierzig", v(45)), ("minutes", "einundsiebzig", v(71)),
+    ("minutes", "fünf bis zehn", NO),
+    ("weight", "siebzig und ein paar", NO), ("weight", "70,5", v(70.5)),
+    ("rating", "eine acht", v(8)), ("rating", "ich gebe eine sieben", v(7)), ("rating", "zehn von zehn", v(10)),
+    ("rating", "sieben, acht", NO),
+    ("agree", "ich bin nicht dagegen", v(True)), ("agree", "nicht unbedingt", NO), ("agree", "nein, doch", NO),
+    ("agree", "ja, nein", NO), ("agree", "doch nicht", v(False)), ("agree", "eher ja", v(True)),
+    ("agree", "eher nein", v(False)), ("agree", "nein, warum nicht", NO), ("agree", "jaja", NO),
+    ("agree", "nicht schlecht", NO), ("agree", "stimmt nicht", v(False)),
+]
+
+MORE_SPANISH += [
+    ("mode", "el autobús no pasa así que tomo el tren", NO), ("mode", "los dos", NO), ("mode", "ambos", NO),
+    ("mode", "mejor el tren", v("Train")), ("mode", "el autobús, o mejor dicho el tren", v("Train")),
+    ("mode", "autobús. No. Tren.", v("Train")), ("mode", "no, el tren", v("Train")), ("mode", "la tercera", v("Train")),
+    ("mode", "ni el autobús ni el tren", NO), ("mode", "no sé, quizás el autobús", NO), ("mode", "en carro", v("Car")),
+    ("when", "ni por la mañana ni por la noche", NO), ("when", "en la tarde", v("Afternoon")),
+    ("used", "todos menos el ferry y el tren", v(["Bus", "Tram", "Metro"])), ("used", "solo el metro", v(["Metro"])),
+    ("extras", "sin café", NO), ("extras", "café pero no wifi", v(["Coffee"])), ("extras", "ninguno", v([])),
+    ("minutes", "hora y media", NO), ("minutes", "un cuarto de hora", NO), ("minutes", "tres cuartos de hora", NO),
+    ("minutes", "veinte y pico", NO), ("minutes", "de cinco a diez", NO), ("minutes", "máximo cinco minutos", NO),
+    ("minutes", "cuarenta, eh, no, cuarenta y cinco", v(45)), ("minutes", "veintitrés", v(23)),
+    ("minutes", "dieciséis", v(16)),
+    ("weight", "setenta y pico", NO), ("weight", "setenta y medio", v(70.5)),
+    ("rating", "un ocho", v(8)), ("rating", "le doy un siete", v(7)), ("rating", "diez de diez", v(10)),
+    ("rating", "siete coma cinco", INVALID),
+    ("agree", "no estoy en contra", v(True)), ("agree", "no necesariamente", NO), ("agree", "no, sí", NO),
+    ("agree", "sí, no", NO), ("agree", "más bien sí", v(True)), ("agree", "más bien no", v(False)),
+    ("agree", "no, por qué no", NO), ("agree", "no está mal", NO), ("agree", "la verdad que no", v(False)),
+    ("agree", "no es cierto", v(False)), ("agree", "sí pero no", NO), ("agree", "pues claro", v(True)),
+]
+
 SURVEYS = {"en": ENGLISH, "fr": FRENCH, "de": GERMAN, "es": SPANISH}
 BY_LANGUAGE = {"en": CASES + MORE_ENGLISH, "fr": MORE_FRENCH, "de": MORE_GERMAN, "es": MORE_SPANISH}
 
