@@ -417,6 +417,20 @@ MORE_ENGLISH += [
     ("agree", "yeah, no, not really", v(False)), ("agree", "not necessarily", NO), ("agree", "never mind", NO),
     ("agree", "I would if I could", NO), ("agree", "no objection", v(True)), ("agree", "exactly", v(True)),
     ("agree", "hell no", v(False)), ("agree", "of course I don't", v(False)),
+    ("mode", "car? no", NO), ("mode", "car, no", NO), ("mode", "the train, sorry", NO),
+    ("mode", "the bus not the train", v("Bus")), ("mode", "never the car", NO), ("mode", "the top one", NO),
+    ("used", "all but one", NO), ("used", "every one except the ferry and the train", v(["Bus", "Tram", "Metro"])),
+    ("used", "the ferry, no sorry, the metro and the tram", v(["Tram", "Metro"])),
+    ("extras", "no thanks", v([])), ("extras", "nothing at all", v([])), ("extras", "all three", NO),
+    ("when", "not the evening, the morning", NO), ("when", "the afternoon, no, the evening, no, the afternoon", v("Afternoon")),
+    ("minutes", "a good twenty minutes", NO), ("minutes", "thirty max", NO), ("minutes", "15-20 minutes", NO),
+    ("minutes", "usually thirty, sometimes forty", NO), ("minutes", "thirty I mean", NO),
+    ("minutes", "three quarters of an hour", NO), ("minutes", "twenty-odd minutes", NO),
+    ("weight", "seventy-two and a quarter", v(72.25)), ("weight", "160 lbs", NO),
+    ("rating", "7-8", NO), ("rating", "7/8", NO), ("rating", "I'd rate it seven out of ten", v(7)),
+    ("agree", "don't think so", v(False)), ("agree", "strongly agree", v(True)), ("agree", "disagree", v(False)),
+    ("agree", "partly agree", NO), ("agree", "uh-uh", v(False)), ("agree", "I'd say so", v(True)),
+    ("agree", "yes, but not now", NO), ("agree", "absolutely no", NO),
 ]
 
 MORE_FRENCH += [
@@ -437,6 +451,7 @@ MORE_FRENCH += [
     ("agree", "oui, enfin non", v(False)), ("agree", "non, enfin oui", v(True)), ("agree", "oui non", NO),
     ("agree", "non, pourquoi pas", NO), ("agree", "mais non", v(False)), ("agree", "plutôt oui", v(True)),
     ("agree", "j'en sais rien", NO), ("agree", "oui mais non", NO), ("agree", "ouais bof", NO),
+    ("mode", "le bus, non", NO), ("extras", "non merci", v([])),
 ]
 
 MORE_GERMAN += [
@@ -460,6 +475,7 @@ MORE_GERMAN += [
     ("agree", "ja, nein", NO), ("agree", "doch nicht", v(False)), ("agree", "eher ja", v(True)),
     ("agree", "eher nein", v(False)), ("agree", "nein, warum nicht", NO), ("agree", "jaja", NO),
     ("agree", "nicht schlecht", NO), ("agree", "stimmt nicht", v(False)),
+    ("mode", "Auto? Nein", NO), ("extras", "nein danke", v([])),
 ]
 
 MORE_SPANISH += [
@@ -481,6 +497,7 @@ MORE_SPANISH += [
     ("agree", "sí, no", NO), ("agree", "más bien sí", v(True)), ("agree", "más bien no", v(False)),
     ("agree", "no, por qué no", NO), ("agree", "no está mal", NO), ("agree", "la verdad que no", v(False)),
     ("agree", "no es cierto", v(False)), ("agree", "sí pero no", NO), ("agree", "pues claro", v(True)),
+    ("mode", "el coche, no", NO), ("extras", "no gracias", v([])),
 ]
 
 SURVEYS = {"en": ENGLISH, "fr": FRENCH, "de": GERMAN, "es": SPANISH}

@@ -74,9 +74,9 @@ def mark_options(text: str, names: Names) -> str:
     return " ".join(marked.split())
 
 
-def position(part: str, count: int, language: Language) -> int | None:
+def position(part: str, count: int, language: Language, strict: bool = False) -> int | None:
     """'the second one', 'option number four', 'option B', 'the last one', 'the one in the
-    middle', '2' -> an index."""
+    middle', '2' -> an index. Strict, a bare number is no position ("all but one")."""
     words = part.split()
     prefixed = False
     while len(words) > 1 and words[0] in language.articles + language.position_words:
@@ -92,7 +92,7 @@ def position(part: str, count: int, language: Language) -> int | None:
         if count % 2 == 0:
             raise Unclear([count // 2 - 1, count // 2])  # two options share the middle
         index = count // 2
-    elif len(words) != 1:
+    elif len(words) != 1 or (strict and not prefixed):
         return None
     elif phrase.isdigit():
         index = int(phrase) - 1
@@ -131,7 +131,7 @@ def resolve_part(
         if strict and any(w[:1] != MARK and w not in language.articles for w in words):
             raise Unclear()
         return marked
-    at = position(part, len(step.options), language)
+    at = position(part, len(step.options), language, strict)
     if at is not None:
         return [at]
     bare = remove_phrases(part, language.articles)

@@ -18,11 +18,12 @@ def always(words: list[str], match: Match) -> bool:
 
 def last_correction(
     text: str, markers: tuple[str, ...], edges: tuple[str, ...], corrects: Corrects = always,
-    keep: tuple[str, ...] = (),
+    keep: tuple[str, ...] = (), trailing_is_polite: bool = False,
 ) -> str:
-    """The words after the last correction, or before it when nothing follows ("the train,
-    sorry"); the whole text when nothing is corrected. A longer phrase in `keep` holding a
-    marker is no correction ("pero no" excludes, it does not correct)."""
+    """The words after the last correction; the whole text when nothing is corrected. A
+    longer phrase in `keep` holding a marker is no correction ("pero no" excludes, it does
+    not correct). Nothing after the last correction ("car? no") leaves nothing, unless a
+    trailing one is only polite ("no, sorry" answering yes or no)."""
     words = text.split()
     kinds = dict.fromkeys(keep, "kept")
     kinds.update(dict.fromkeys(markers, "correction"))
@@ -33,4 +34,6 @@ def last_correction(
     segments = [strip_edges(words[bounds[i]:bounds[i + 1]], edges)
                 for i in range(0, len(bounds), 2)]
     kept = [segment for segment in segments if segment]
+    if not segments[-1] and not trailing_is_polite:
+        return ""
     return " ".join(kept[-1]) if kept else ""

@@ -17,7 +17,7 @@ def read_yes_no(transcript: str, language: Language) -> bool:
     answers = language.yes + language.no
     markers = tuple(m for m in language.corrections if not contains_any(m, answers))
     text = last_correction(text, markers, language.conjunctions,  # "yes, sorry, I mean no"
-                           keep=answers + language.unsure)
+                           keep=answers + language.unsure, trailing_is_polite=True)
     kinds = dict.fromkeys(language.yes, "yes")
     kinds.update(dict.fromkeys(language.no, "no"))
     kinds.update(dict.fromkeys(language.unsure, "unsure"))
