@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from server.survey import InvalidAnswer, parse_survey, validate_value
-from server.voice import NoMatch, interpret, load_language
-from server.voice.language import languages
+from server.voice import NoMatch, interpret, languages, load_language
 from tests.support import Client, RunningServer
 
 CORPUS = json.loads(Path(__file__).with_name("voice_corpus.json").read_text(encoding="utf-8"))
