@@ -176,13 +176,22 @@ def choose(step: Step, text: str, language: Language) -> list[int]:
     multi = step.type == "multi_choice"
     if multi and text in language.none:
         return []
-    marked = mark_options(text, names)
-    marked = last_correction(marked, language.corrections, language.conjunctions,
-                             _correction_or_refusal(language),
+    marked = last_correction(mark_options(text, names), language.corrections,
+                             language.conjunctions, _correction_or_refusal(language),
                              keep=language.negations + language.exclusions + language.contrasts)
+    if multi and marked in language.none:
+        return []  # "the wifi, no sorry, nothing"
+    picked = _wanted_not_refused(marked, step, names, language)
+    if not picked or (not multi and len(picked) > 1):
+        raise Unclear(picked)
+    return picked
+
+
+def _wanted_not_refused(marked: str, step: Step, names: Names, language: Language) -> list[int]:
+    multi = step.type == "multi_choice"
+    every = list(range(len(step.options)))
     wanted: set[int] = set()
     refused: set[int] = set()
-    every = list(range(len(step.options)))
     said_all = False
     for region in regions(marked, language):
         parts = split_parts(region.words, language)
@@ -200,7 +209,4 @@ def choose(step: Step, text: str, language: Language) -> list[int]:
             refused.update(resolve_part(part, step, names, language, strict=True))
     if wanted & refused and not said_all:
         raise Unclear(sorted(wanted & refused))  # "the bus, not the bus"
-    picked = sorted(wanted - refused)
-    if not picked or (not multi and len(picked) > 1):
-        raise Unclear(picked)
-    return picked
+    return sorted(wanted - refused)
