@@ -431,6 +431,7 @@ MORE_ENGLISH += [
     ("agree", "don't think so", v(False)), ("agree", "strongly agree", v(True)), ("agree", "disagree", v(False)),
     ("agree", "partly agree", NO), ("agree", "uh-uh", v(False)), ("agree", "I'd say so", v(True)),
     ("agree", "yes, but not now", NO), ("agree", "absolutely no", NO),
+    ("agree", "I totally disagree", v(False)),
 ]
 
 MORE_FRENCH += [
@@ -452,6 +453,11 @@ MORE_FRENCH += [
     ("agree", "non, pourquoi pas", NO), ("agree", "mais non", v(False)), ("agree", "plutôt oui", v(True)),
     ("agree", "j'en sais rien", NO), ("agree", "oui mais non", NO), ("agree", "ouais bof", NO),
     ("mode", "le bus, non", NO), ("extras", "non merci", v([])),
+    ("minutes", "trente bonnes minutes", NO), ("minutes", "une petite heure", NO),
+    ("minutes", "vingt à vingt-cinq minutes", NO), ("minutes", "trente minutes, enfin trente-cinq", v(35)),
+    ("rating", "un neuf", v(9)), ("rating", "entre sept et huit", NO),
+    ("agree", "pas totalement", NO), ("agree", "pas du tout d'accord", v(False)),
+    ("agree", "plutôt d'accord", v(True)), ("agree", "ouais, non", NO),
 ]
 
 MORE_GERMAN += [
@@ -476,6 +482,11 @@ MORE_GERMAN += [
     ("agree", "eher nein", v(False)), ("agree", "nein, warum nicht", NO), ("agree", "jaja", NO),
     ("agree", "nicht schlecht", NO), ("agree", "stimmt nicht", v(False)),
     ("mode", "Auto? Nein", NO), ("extras", "nein danke", v([])),
+    ("minutes", "gute dreißig Minuten", NO), ("minutes", "dreißig Minuten, also eigentlich fünfunddreißig", v(35)),
+    ("minutes", "zwanzig bis dreißig Minuten", NO), ("rating", "eine glatte Zehn", v(10)),
+    ("agree", "nicht ganz", NO), ("agree", "nicht einverstanden", v(False)),
+    ("agree", "überhaupt nicht einverstanden", v(False)), ("agree", "eigentlich schon", v(True)),
+    ("mode", "eigentlich der Bus", v("Bus")),
 ]
 
 MORE_SPANISH += [
@@ -498,6 +509,10 @@ MORE_SPANISH += [
     ("agree", "no, por qué no", NO), ("agree", "no está mal", NO), ("agree", "la verdad que no", v(False)),
     ("agree", "no es cierto", v(False)), ("agree", "sí pero no", NO), ("agree", "pues claro", v(True)),
     ("mode", "el coche, no", NO), ("extras", "no gracias", v([])),
+    ("minutes", "unos buenos treinta minutos", NO), ("minutes", "de veinte a treinta minutos", NO),
+    ("minutes", "treinta minutos, bueno, en realidad treinta y cinco", v(35)), ("rating", "un nueve", v(9)),
+    ("agree", "pues no sé", NO), ("agree", "estoy totalmente en desacuerdo", v(False)),
+    ("agree", "no del todo", NO), ("agree", "muy de acuerdo", v(True)),
 ]
 
 SURVEYS = {"en": ENGLISH, "fr": FRENCH, "de": GERMAN, "es": SPANISH}

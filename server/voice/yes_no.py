@@ -23,6 +23,8 @@ def read_yes_no(transcript: str, language: Language) -> bool:
     kinds.update(dict.fromkeys(language.unsure, "unsure"))
     # The longest phrase wins where phrases overlap: "why not" agrees, "not sure" doubts.
     heard = {match.kind for match in scan(text.split(), kinds)}
+    if contains_any(text, language.unsure):
+        raise NotYesOrNo()  # "pues no sé" is unsure, however "pues no" reads
     # Both, uncorrected ("no, yes", "nah, why not"), is a guess either way; the idioms that
     # mean one of them ("yeah, no", "no yeah") are phrases of their own.
     if "unsure" in heard or len(heard) != 1:
