@@ -28,8 +28,8 @@ _PAUSE = re.compile(r"\s*([,/&+])\s*")
 def _words(text: str, elisions: tuple[str, ...] = ()) -> list[str]:
     """Lower-case words, accents kept; a comma (or "&", or the end of a sentence), a slash
     and a plus are words of their own: the comma is the pause that tells "the bus. No, the
-    train" from "no bus". An elided
-    article is a word of its own too ("l'après-midi" names the option "après-midi")."""
+    train" from "no bus". An elided article is a word of its own too ("l'après-midi" names
+    the option "après-midi")."""
     text = unicodedata.normalize("NFC", text.replace("\u2019", "'").replace("\u2018", "'"))
     text = _STOP.sub(",", _DECIMAL_COMMA.sub(".", text.lower()))
     text = _NOT_WORD.sub(" ", text)

@@ -18,15 +18,15 @@ def read_yes_no(transcript: str, language: Language) -> bool:
     markers = tuple(m for m in language.corrections if not contains_any(m, answers))
     text = last_correction(text, markers, language.conjunctions,  # "yes, sorry, I mean no"
                            keep=answers + language.unsure, trailing_is_polite=True)
+    if contains_any(text, language.unsure):
+        raise NotYesOrNo()  # "pues no sé" is unsure, however "pues no" reads
     kinds = dict.fromkeys(language.yes, "yes")
     kinds.update(dict.fromkeys(language.no, "no"))
     kinds.update(dict.fromkeys(language.unsure, "unsure"))
     # The longest phrase wins where phrases overlap: "why not" agrees, "not sure" doubts.
     heard = {match.kind for match in scan(text.split(), kinds)}
-    if contains_any(text, language.unsure):
-        raise NotYesOrNo()  # "pues no sé" is unsure, however "pues no" reads
     # Both, uncorrected ("no, yes", "nah, why not"), is a guess either way; the idioms that
     # mean one of them ("yeah, no", "no yeah") are phrases of their own.
-    if "unsure" in heard or len(heard) != 1:
+    if heard not in ({"yes"}, {"no"}):
         raise NotYesOrNo()
-    return "yes" in heard
+    return heard == {"yes"}
