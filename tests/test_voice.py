@@ -79,6 +79,29 @@ def test_the_issue_examples() -> None:
     assert outcome("when", "the one in the middle") == {"value": "Afternoon"}
 
 
+def test_no_match_speaks_the_language_it_was_asked_in() -> None:
+    mode = SURVEYS["fr"].steps["mode"]
+    with pytest.raises(NoMatch, match="Vouliez-vous dire Bus ou Train"):
+        interpret(mode, "le bus ou le train", "fr")
+    with pytest.raises(NoMatch, match="Vous pouvez dire Voiture, Bus, Train, Vélo, À pied ou Autre"):
+        interpret(mode, "en montgolfière", "fr")
+    with pytest.raises(NoMatch, match="ein Ja oder ein Nein"):
+        interpret(SURVEYS["de"].steps["agree"], "jein", "de")
+    with pytest.raises(NoMatch, match="no he entendido un número"):
+        interpret(SURVEYS["es"].steps["minutes"], "cuarenta y pico", "es")
+
+
+def test_every_language_file_has_every_role() -> None:
+    english = load_language("en")
+    for code in languages():
+        words = load_language(code)
+        assert words.code == code
+        for role, phrases in vars(words).items():
+            assert phrases or role in ("elisions",), f"{code}: {role} is empty"
+        assert words.messages.keys() == english.messages.keys()
+        assert {"hour", "minute", "second", "kilogram"} <= words.units.keys()
+
+
 def test_an_unknown_language_falls_back_to_english_words() -> None:
     step = SURVEY.steps["agree"]
     assert interpret(step, "why not", "xx") is True

@@ -25,23 +25,25 @@ def interpret(step: Step, transcript: str, language: str | Language = DEFAULT_LA
     if step.type == "info":
         return None
     if not words.normalize(transcript):
-        raise NoMatch("Sorry, I did not hear an answer. Please try again.")
+        raise NoMatch(words.messages["nothing_heard"])
     if step.type in ("single_choice", "multi_choice"):
         return _choice(step, words.normalize(transcript), words)
     if step.type == "yes_no":
         try:
             return read_yes_no(transcript, words)
         except NotYesOrNo:
-            raise NoMatch("Sorry, I need a yes or a no.") from None
+            raise NoMatch(words.messages["yes_or_no"]) from None
     try:
         return read_number(step, transcript, words)
     except NotANumber:
-        raise NoMatch("Sorry, I did not catch one number. Please say it again.") from None
+        raise NoMatch(words.messages["one_number"]) from None
 
 
-def _labels(step: Step, indexes: list[int]) -> str:
+def _labels(step: Step, indexes: list[int], language: Language) -> str:
     labels = [step.options[i].label for i in indexes]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+    if len(labels) == 1:
+        return labels[0]
+    return f"{', '.join(labels[:-1])} {language.messages['or']} {labels[-1]}"
 
 
 def _choice(step: Step, text: str, language: Language) -> Any:
@@ -49,10 +51,9 @@ def _choice(step: Step, text: str, language: Language) -> Any:
         indexes = choose(step, text, language)
     except Unclear as unclear:
         if len(unclear.candidates) > 1:
-            raise NoMatch(
-                f"Did you mean {_labels(step, unclear.candidates)}? Please say just one."
-            ) from None
-        everything = _labels(step, list(range(len(step.options))))
-        raise NoMatch(f"Sorry, I did not catch that. You can say {everything}.") from None
+            options = _labels(step, unclear.candidates, language)
+            raise NoMatch(language.messages["which_one"].format(options=options)) from None
+        everything = _labels(step, list(range(len(step.options))), language)
+        raise NoMatch(language.messages["not_caught"].format(options=everything)) from None
     values = [step.options[i].value for i in indexes]
     return values if step.type == "multi_choice" else values[0]

@@ -111,6 +111,8 @@ class Language:
     number_articles: tuple[str, ...] = ()
     # Units by what they measure: "one hour" is no answer to "how many minutes".
     units: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What a respondent hears when asked again ({options}: the labels to choose from).
+    messages: dict[str, str] = field(default_factory=dict)
 
     def normalize(self, text: str) -> str:
         return normalize(text, self.elisions)
@@ -147,6 +149,8 @@ def load_language(code: str = DEFAULT_LANGUAGE) -> Language:
     for key, value in data.items():
         if key in NUMBER_KEYS:
             fields[key] = _by_length([with_digits(w, code, elisions=elisions) for w in value])
+        elif key == "messages":
+            fields[key] = dict(value)
         elif key == "units":
             fields[key] = {unit: _by_length(words, elisions) for unit, words in value.items()}
         elif key == "fractions":
