@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..survey.model import Step
-from .choices import Unclear, choose
+from .choices import choose
 from .language import DEFAULT_LANGUAGE, Language, load_language
 from .numbers import NotANumber, read_number
+from .unclear import Unclear
 from .yes_no import NotYesOrNo, read_yes_no
 
 
