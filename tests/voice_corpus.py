@@ -458,6 +458,10 @@ MORE_FRENCH += [
     ("rating", "un neuf", v(9)), ("rating", "entre sept et huit", NO),
     ("agree", "pas totalement", NO), ("agree", "pas du tout d'accord", v(False)),
     ("agree", "plutôt d'accord", v(True)), ("agree", "ouais, non", NO),
+    ("mode", "la quatrième option", v("bicycle")), ("mode", "numéro 4", v("bicycle")),
+    ("mode", "la réponse B", v("Bus")), ("mode", "le deuxième, non, le troisième", v("Train")),
+    ("used", "tous sauf le premier et le dernier", v(["Tram", "Metro", "Train"])),
+    ("when", "l'option du milieu", v("Afternoon")),
 ]
 
 MORE_GERMAN += [
@@ -487,6 +491,10 @@ MORE_GERMAN += [
     ("agree", "nicht ganz", NO), ("agree", "nicht einverstanden", v(False)),
     ("agree", "überhaupt nicht einverstanden", v(False)), ("agree", "eigentlich schon", v(True)),
     ("mode", "eigentlich der Bus", v("Bus")),
+    ("mode", "die vierte Option", v("bicycle")), ("mode", "Nummer 4", v("bicycle")),
+    ("mode", "Antwort B", v("Bus")), ("mode", "die zweite, nein, die dritte", v("Train")),
+    ("used", "alle außer der ersten und der letzten", v(["Tram", "Metro", "Train"])),
+    ("when", "die Option in der Mitte", v("Afternoon")),
 ]
 
 MORE_SPANISH += [
@@ -513,6 +521,10 @@ MORE_SPANISH += [
     ("minutes", "treinta minutos, bueno, en realidad treinta y cinco", v(35)), ("rating", "un nueve", v(9)),
     ("agree", "pues no sé", NO), ("agree", "estoy totalmente en desacuerdo", v(False)),
     ("agree", "no del todo", NO), ("agree", "muy de acuerdo", v(True)),
+    ("mode", "la cuarta opción", v("bicycle")), ("mode", "número 4", v("bicycle")),
+    ("mode", "la opción B", v("Bus")), ("mode", "la segunda, no, la tercera", v("Train")),
+    ("used", "todas menos la primera y la última", v(["Tram", "Metro", "Train"])),
+    ("when", "la opción del medio", v("Afternoon")),
 ]
 
 SURVEYS = {"en": ENGLISH, "fr": FRENCH, "de": GERMAN, "es": SPANISH}
