@@ -159,3 +159,20 @@ async def test_a_bad_set_language_is_a_protocol_error(tmp_path: Path) -> None:
 def test_the_bundled_survey_is_in_english_and_french() -> None:
     survey = load_catalog(BUNDLED_DIR).surveys["commute"]
     assert survey.languages == ("en", "fr")
+
+
+async def test_a_spoken_answer_is_understood_in_the_sessions_language(tmp_path: Path) -> None:
+    async with running_server(admin_settings(tmp_path)) as server:
+        client = await Client.connect(server.ws_url)
+        await client.hello(language="fr")
+        await client.answer("intro", None)
+        heard = await client.request({"type": "voice_answer", "seq": client.next_seq(),
+                                      "step": "mode", "transcript": "euh, en vélo je pense"})
+        minutes = await client.request({"type": "voice_answer", "seq": client.next_seq(),
+                                        "step": "minutes", "transcript": "vingt-cinq minutes"})
+        await client.close()
+    assert heard["type"] == "step" and heard["step"]["id"] == "minutes"
+    assert minutes["step"]["id"] == "satisfaction"
+    with server.db() as conn:
+        answers = conn.execute("SELECT answers FROM sessions").fetchone()[0]
+    assert answers == '{"intro":null,"mode":"bicycle","minutes":25}'

@@ -105,7 +105,7 @@ def _answer(survey: Survey, state: SessionState, message: Answer | VoiceAnswer) 
                 step=current,
             )
         try:
-            raw = interpret(step, message.transcript)
+            raw = interpret(step, message.transcript, survey.language)
         except NoMatch as exc:
             return _reject(state, message, ErrorCode.NO_MATCH, str(exc), step=current)
     else:
