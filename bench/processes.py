@@ -123,6 +123,10 @@ def start_echo(cpus: set[int] | None) -> Process:
     return start("echo", ["-m", "bench.echo_app"], {}, cpus)
 
 
+def start_ideal(db: Path, cpus: set[int] | None) -> Process:
+    return start("ideal", ["-m", "bench.ideal_app", "--db", str(db)], {}, cpus)
+
+
 def start_survey_server(db: Path, synchronous: str, cpus: set[int] | None) -> Process:
     env = {
         "SURVEY_DB": str(db),
