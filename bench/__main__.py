@@ -38,8 +38,8 @@ from .report import (
     percentile,
     three_way_table,
 )
-from .results_scale import measure_scale
 from .respondents import Recorder, Visit, echo_visit_for, run_load, survey_visit
+from .results_scale import measure_scale
 
 logger = logging.getLogger("bench")
 

@@ -37,10 +37,10 @@ from server.store.sqlite_writer import SQLiteWriter
 logger = logging.getLogger("bench.ideal")
 
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, owner TEXT, last_seq INTEGER, "
-    "data TEXT, updated_at TEXT)",
-    "CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT, "
-    "seq INTEGER, frame TEXT, at TEXT)",
+    ("CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, owner TEXT, last_seq INTEGER, "
+     "data TEXT, updated_at TEXT)"),
+    ("CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT, "
+     "seq INTEGER, frame TEXT, at TEXT)"),
     "CREATE INDEX IF NOT EXISTS history_by_session ON history (session, id)",
 )
 # What a session row holds besides the answers, so that the row is about 1 KB like ours.
