@@ -15,24 +15,24 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import socket
 import sqlite3
 import uuid
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.clock import utc_now
 from server.logs import configure_logging
-from server.runner import run, uvicorn_config
+from server.runner import run
 from server.settings import Settings
 from server.store import WriteStats
 from server.store.sqlite_writer import SQLiteWriter
+
+from .serving import serve_on_free_port
 
 logger = logging.getLogger("bench.ideal")
 
@@ -108,14 +108,8 @@ async def serve(host: str, db: Path) -> None:
     ideal = IdealServer(db)
     ideal.writer.start()
     app = Starlette(routes=[WebSocketRoute("/ws", ideal.endpoint)])
-    settings = Settings(host=host, port=0)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    server = uvicorn.Server(uvicorn_config(app, settings))
-    logger.info("serving on http://%s:%d", host, sock.getsockname()[1])
     try:
-        await server.serve(sockets=[sock])
+        await serve_on_free_port(app, host, logger)
     finally:
         ideal.writer.stop()
 
