@@ -32,6 +32,9 @@ from .timeline import timeline
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+# The survey page's headers, but a referrer policy under which browsers send the real
+# `Origin` with the console's POSTs (under `no-referrer` it would be `null`).
+CONSOLE_HEADERS = {**PAGE_HEADERS, "Referrer-Policy": "same-origin"}
 STATUS_NAMES = {"all": "All", "in_progress": "In progress", "completed": "Completed",
                 "invited": "Invited", "expired": "Expired"}
 
@@ -62,7 +65,7 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
           headers: dict[str, str] | None = None) -> Response:
     return templates.TemplateResponse(
         request, f"admin/{name}", {"status_names": STATUS_NAMES, **context},
-        status_code=status, headers={**PAGE_HEADERS, **(headers or {})},
+        status_code=status, headers={**CONSOLE_HEADERS, **(headers or {})},
     )
 
 

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 MAX_FORM_BYTES = 4096
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Where a sign-in may send the browser back to: a console path on this server, nothing else.
-CONSOLE_PATH = re.compile(r"/admin(/[A-Za-z0-9_.~\-/]*)?")
+# (Segments as user ids are spelled, but never `.` or `..`.)
+CONSOLE_PATH = re.compile(r"/admin(/(?!\.+(?:/|$))[A-Za-z0-9_.:~-]+)*")
 
 
 @dataclass
