@@ -162,14 +162,15 @@ async def test_an_expired_or_foreign_cookie_is_not_a_sign_in(tmp_path: Path) -> 
 
 
 async def test_sign_out_clears_the_cookie_and_checks_origin(tmp_path: Path) -> None:
-    async with running_server(admin_settings(tmp_path)) as server:
-        async with httpx.AsyncClient(base_url=server.url) as http:  # keeps cookies, as browsers
-            signed = await http.post("/admin/sign-in", data={"key": ADMIN_KEY},
-                                     headers={"Origin": server.url})
-            before = await http.get("/admin")
-            foreign = await http.post("/admin/sign-out", headers={"Origin": "http://evil.example"})
-            response = await http.post("/admin/sign-out", headers={"Origin": server.url})
-            after = await http.get("/admin")
+    # The client keeps cookies, as browsers do.
+    async with running_server(admin_settings(tmp_path)) as server, \
+            httpx.AsyncClient(base_url=server.url) as http:
+        signed = await http.post("/admin/sign-in", data={"key": ADMIN_KEY},
+                                 headers={"Origin": server.url})
+        before = await http.get("/admin")
+        foreign = await http.post("/admin/sign-out", headers={"Origin": "http://evil.example"})
+        response = await http.post("/admin/sign-out", headers={"Origin": server.url})
+        after = await http.get("/admin")
     assert signed.status_code == 303 and 'name="key"' not in before.text
     assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
     assert response.status_code == 303
