@@ -31,8 +31,8 @@ def test_each_kind_of_history_row_reads_as_plain_words() -> None:
     assert said("audio_mode", "mode", {"enabled": False})[0].startswith("Turned reading aloud off")
     assert said("rejected", "minutes", {"type": "answer", "code": "invalid_answer",
                                         "value": 900}) == (
-        "Refused at “About how many minutes does the trip to work take?”: an answer was "
-        "refused as not valid", "sent: 900")
+        ("Refused at “About how many minutes does the trip to work take?”: an answer was "
+         "refused as not valid"), "sent: 900")
     assert said("rejected", "mode", {"type": "voice_answer", "code": "no_match",
                                      "transcript": "hmm"})[1] == "said “hmm”"
     assert said("rejected", None, {"type": "back", "code": "cannot_go_back"})[0] == (
