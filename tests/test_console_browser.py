@@ -169,10 +169,13 @@ async def test_an_answer_in_another_browser_updates_the_open_console(
     user_id = (await console.locator("#sessions-table tbody th").inner_text()).strip()
     await expect(console.locator("#sessions-table tbody tr")).to_contain_text("mode")
 
+    # Keyboard focus on the respondent's link stays there through the update.
+    await console.locator("#sessions-table tbody a").focus()
     await respondent.get_by_label("On foot").check()
     await respondent.get_by_role("button", name="Next").click()
     await prompt_is(respondent, "About how many minutes")
     await expect(console.locator("#sessions-table tbody tr")).to_contain_text("minutes")
+    await expect(console.locator("#sessions-table tbody a")).to_be_focused()
     assert await funnel_cells(console, "mode") == ["1", "1", "0"]
     await expect(console.locator("#funnel-table tr[data-step='minutes'] td").last).to_have_text("1")
     await expect(console.locator("article[data-step='mode']").get_by_role(
@@ -226,6 +229,12 @@ async def test_no_serious_accessibility_violations_on_any_console_page(
         assert await serious_violations(page) == [], f"survey ({scheme})"
         await page.goto(f"{server.url}/admin/sessions/{went_back}")
         assert await serious_violations(page) == [], f"respondent ({scheme})"
+        await page.goto(f"{server.url}/admin/sessions/nobody-here")
+        await expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+        assert await serious_violations(page) == [], f"not found ({scheme})"
+        await page.goto(f"{server.url}/admin/surveys/commute?after=forged")
+        await expect(page.get_by_role("heading", name="That did not work")).to_be_visible()
+        assert await serious_violations(page) == [], f"error ({scheme})"
         if scheme == "dark":
             await page.goto(server.url + "/admin/surveys/commute")
             await expect(page.locator("#live-status")).to_contain_text("updated")
