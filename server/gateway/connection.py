@@ -36,9 +36,10 @@ MAX_RATE_STRIKES = 20
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, gateway: Gateway) -> None:
+    def __init__(self, websocket: WebSocket, gateway: Gateway, budget: TokenBucket) -> None:
         self.ws = websocket
         self.gateway = gateway
+        self.address_budget = budget  # shared by every connection from this address
         self.protocol_errors = 0
         self.closed = False
         self.live: LiveSession | None = None
@@ -150,7 +151,7 @@ class Connection:
             frame = await self.ws.receive()
             if frame["type"] == "websocket.disconnect":
                 return
-            if not bucket.take():
+            if not (bucket.take() and self.address_budget.take()):
                 strikes += 1
                 await self.send(error(ErrorCode.RATE_LIMITED, "Too many messages; slow down."))
                 if strikes >= MAX_RATE_STRIKES:
@@ -159,7 +160,9 @@ class Connection:
                 continue
             strikes = 0
             try:
-                message = parse_message(decode_frame(frame.get("text")))
+                message = parse_message(
+                    decode_frame(frame.get("text")), settings.max_transcript_chars
+                )
                 if isinstance(message, Ping):
                     await self.send({"type": "pong"})
                     continue

@@ -102,11 +102,14 @@ class LiveFeed:
 
     async def _updates(self, watched: _Watched) -> AsyncIterator[dict[str, Any] | None]:
         seen = 0
+
+        def news() -> bool:
+            return watched.version > seen or self._closing.is_set()
+
         while not self._closing.is_set():
             try:
                 async with asyncio.timeout(KEEPALIVE), watched.updated:
-                    await watched.updated.wait_for(
-                        lambda: watched.version > seen or self._closing.is_set())
+                    await watched.updated.wait_for(news)
             except TimeoutError:
                 yield None
                 continue
