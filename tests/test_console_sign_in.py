@@ -72,16 +72,38 @@ async def test_the_right_key_signs_in_with_a_strict_http_only_cookie(tmp_path: P
     assert api.status_code == 200  # the API takes the console's cookie too
 
 
+async def post_as_if_proxied(url: str) -> httpx.Response:
+    """A sign-in as a TLS proxy in front would pass it: X-Forwarded-Proto https."""
+    host = url.removeprefix("http://")
+    async with httpx.AsyncClient(base_url=url) as http:
+        return await http.post("/admin/sign-in", data={"key": ADMIN_KEY},
+                               headers={"Origin": f"https://{host}", "X-Forwarded-Proto": "https"})
+
+
 async def test_over_https_the_cookie_is_secure(tmp_path: Path) -> None:
+    trusting = admin_settings(tmp_path, forwarded_allow_ips=("127.0.0.1",))
+    async with running_server(trusting) as server:
+        response = await post_as_if_proxied(server.url)
     async with running_server(admin_settings(tmp_path)) as server:
-        host = server.url.removeprefix("http://")
-        async with httpx.AsyncClient(base_url=server.url) as http:
-            # uvicorn trusts X-Forwarded-Proto from 127.0.0.1, as from a TLS proxy in front.
-            response = await http.post(
-                "/admin/sign-in", data={"key": ADMIN_KEY},
-                headers={"Origin": f"https://{host}", "X-Forwarded-Proto": "https"})
+        # Trusting no proxy, the header is ignored: this is http, and the https Origin is not ours.
+        untrusted = await post_as_if_proxied(server.url)
     assert response.status_code == 303
     assert set_cookie(response)["secure"] == "yes"
+    assert untrusted.status_code == 403
+
+
+async def test_with_a_public_origin_only_that_origin_may_sign_in(tmp_path: Path) -> None:
+    public = "https://survey.example.org"
+    async with running_server(admin_settings(tmp_path, public_origin=public)) as server:
+        rebound = server.url.replace("127.0.0.1", "localhost")
+        codes = {}
+        for origin in (server.url, rebound, "http://survey.example.org", public + ":443", public):
+            response = await sign_in(server.url, ADMIN_KEY, origin)
+            codes[origin] = response.status_code
+        cookie = set_cookie(response)
+    assert codes == {server.url: 403, rebound: 403, "http://survey.example.org": 403,
+                     public + ":443": 303, public: 303}
+    assert cookie["secure"] == "yes"  # the public origin is https, whatever reached us
 
 
 async def test_a_wrong_key_is_refused_with_401_and_no_cookie(tmp_path: Path) -> None:

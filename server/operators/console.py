@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..api_errors import ApiError
+from ..gateway.addresses import address_group
 from ..pages import PAGE_HEADERS, templates
 from ..protocol import USER_ID_PATTERN
 from ..store import SessionStore, StatusCounts, StorageUnavailable
@@ -211,7 +212,8 @@ async def sign_in(request: Request) -> Response:
         return _page(request, "error.html",
                      {"message": "This form must be sent from the console's own page."}, 403)
     limits: SignInLimits = request.app.state.sign_in_limits
-    address = request.client.host if request.client else "unknown"
+    # Counted per address group (an IPv6 /64 is one client), as the WebSocket limits are.
+    address = address_group(request.client.host if request.client else "unknown")
     form = await read_form(request) or {}
     destination = safe_next(form.get("next"))
     if not limits.allow(address):

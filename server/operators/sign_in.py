@@ -13,18 +13,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..api_errors import NO_STORE
+from ..gateway.origin import DEFAULT_PORTS, normal_origin
 from .auth import COOKIE_LIFETIME, COOKIE_NAME, signed_in_cookie
 
 logger = logging.getLogger(__name__)
 
 MAX_FORM_BYTES = 4096
-DEFAULT_PORTS = {"http": 80, "https": 443}
 # Where a sign-in may send the browser back to: a console path on this server, nothing else.
 # (Segments as user ids are spelled, but never `.` or `..`.)
 CONSOLE_PATH = re.compile(r"/admin(/(?!\.+(?:/|$))[A-Za-z0-9_.:~-]+)*")
@@ -58,21 +58,30 @@ class SignInLimits:
 
 
 def same_origin(request: Request) -> bool:
-    """The request's `Origin` is this server's own (scheme, host and port); a missing one is not."""
+    """The request's `Origin` is this server's own; a missing one is not.
+
+    With a public origin configured it must be that one, whatever the `Host` says (a
+    DNS-rebinding page sends a Host of its choosing); else the scheme, host and port the
+    request came to.
+    """
     origin = request.headers.get("origin")
-    if not origin or origin == "null":
+    theirs = normal_origin(origin) if origin else None
+    if theirs is None:
         return False
-    try:
-        theirs = urlsplit(origin)
-        their_port = theirs.port
-    except ValueError:
-        return False
+    public_origin: str | None = request.app.state.settings.public_origin
+    if public_origin:
+        return theirs == normal_origin(public_origin)
     own = request.url
-    if theirs.scheme != own.scheme or theirs.hostname is None or own.hostname is None:
+    if own.hostname is None:
         return False
-    default = DEFAULT_PORTS.get(own.scheme)
-    return (theirs.hostname.lower(), their_port or default) == (
-        own.hostname.lower(), own.port or default)
+    return theirs == (own.scheme, own.hostname.lower(), own.port or DEFAULT_PORTS.get(own.scheme))
+
+
+def secure_cookie(request: Request) -> bool:
+    """Secure when served over https, as the request or the configured public origin says."""
+    public_origin: str | None = request.app.state.settings.public_origin
+    return request.url.scheme == "https" or bool(public_origin
+                                                 and public_origin.startswith("https:"))
 
 
 async def read_form(request: Request) -> dict[str, str] | None:
@@ -101,7 +110,7 @@ def signed_in(request: Request, admin_key: str, destination: str) -> Response:
     response = RedirectResponse(destination, status_code=303, headers=NO_STORE)
     response.set_cookie(
         COOKIE_NAME, signed_in_cookie(admin_key), max_age=COOKIE_LIFETIME, path="/",
-        secure=request.url.scheme == "https", httponly=True, samesite="strict",
+        secure=secure_cookie(request), httponly=True, samesite="strict",
     )
     logger.info("console sign-in from %s", request.client.host if request.client else "?")
     return response
@@ -109,6 +118,6 @@ def signed_in(request: Request, admin_key: str, destination: str) -> Response:
 
 def signed_out(request: Request) -> Response:
     response = RedirectResponse("/admin", status_code=303, headers=NO_STORE)
-    response.delete_cookie(COOKIE_NAME, path="/", secure=request.url.scheme == "https",
+    response.delete_cookie(COOKIE_NAME, path="/", secure=secure_cookie(request),
                            httponly=True, samesite="strict")
     return response
