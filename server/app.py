@@ -14,7 +14,9 @@ from . import api, pages
 from .api_errors import ApiError, api_error_handler
 from .gateway.service import Gateway
 from .operators import api as operators_api
+from .operators.console import console_routes
 from .operators.live import LiveFeed
+from .operators.sign_in import SignInLimits
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog
@@ -48,6 +50,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/api/surveys/{survey_id}/stats", operators_api.get_stats),
             Route("/api/surveys/{survey_id}/live", operators_api.live_figures),
             Route("/api/metrics", api.get_metrics),
+            *console_routes(),
             Route("/healthz", api.healthz),
             WebSocketRoute("/ws", gateway.endpoint),
             Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
@@ -60,4 +63,5 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.store = store
     app.state.gateway = gateway
     app.state.live = live
+    app.state.sign_in_limits = SignInLimits()
     return app
