@@ -111,14 +111,15 @@ async def surveys(request: Request) -> Response:
     return _page(request, "surveys.html", {"rows": rows})
 
 
-async def _live_context(request: Request, survey: Survey) -> dict[str, Any]:
+async def _live_context(request: Request, survey: Survey, audit: bool) -> dict[str, Any]:
     """The live parts' data: figures (the live feed's latest when it has them) and a page."""
     live: LiveFeed = request.app.state.live
     figures = live.latest(survey.id) or await survey_figures(
         request.app.state.settings, request.app.state.store, survey)
     status = request.query_params.get("status", "all")
     after = request.query_params.get("after") or None
-    sessions, next_cursor = await sessions_page(request, survey, status, PAGE_SIZE, after)
+    sessions, next_cursor = await sessions_page(request, survey, status, PAGE_SIZE, after,
+                                                audit=audit)
     return {
         "survey": survey, "figures": figures, "funnel": funnel(figures),
         "questions": questions(survey, figures), "sessions": sessions, "next": next_cursor,
@@ -131,42 +132,38 @@ def _survey_of(request: Request) -> Survey | None:
     return catalog.surveys.get(request.path_params["survey_id"])
 
 
-async def survey_page(request: Request) -> Response:
+async def _survey_view(request: Request, template: str, audit: bool) -> Response:
     if (refused := _guard(request)) is not None:
         return refused
     survey = _survey_of(request)
     if survey is None:
         return _not_found(request, "survey")
     try:
-        context = await _live_context(request, survey)
+        context = await _live_context(request, survey, audit)
     except (ApiError, StorageUnavailable) as exc:
         return _error(request, exc if isinstance(exc, ApiError)
                       else ApiError(503, "storage_unavailable"))
-    return _page(request, "survey.html", context)
+    return _page(request, template, context)
+
+
+async def survey_page(request: Request) -> Response:
+    return await _survey_view(request, "survey.html", audit=True)
 
 
 async def survey_parts(request: Request) -> Response:
-    """The survey page's live parts alone, for its script."""
-    if (refused := _guard(request)) is not None:
-        return refused
-    survey = _survey_of(request)
-    if survey is None:
-        return _not_found(request, "survey")
-    try:
-        context = await _live_context(request, survey)
-    except (ApiError, StorageUnavailable) as exc:
-        return _error(request, exc if isinstance(exc, ApiError)
-                      else ApiError(503, "storage_unavailable"))
-    return _page(request, "live_parts.html", context)
+    """The survey page's live parts alone, for its script. Not audited again: the page
+    they refresh was, and a refresh up to twice a second would flood admin_log."""
+    return await _survey_view(request, "live_parts.html", audit=False)
 
 
 def _status_of(request: Request, completed: bool, invited: bool, updated_at: str) -> str:
+    # In the order of OPERATORS.md and of the lists' SQL (store/sqlite_results.py).
     if completed:
         return "completed"
-    if invited:
-        return "invited"
     cut = expired_before(request.app.state.settings)
-    return "expired" if cut is not None and updated_at < cut else "in_progress"
+    if cut is not None and updated_at < cut:
+        return "expired"
+    return "invited" if invited else "in_progress"
 
 
 async def session_page(request: Request) -> Response:
