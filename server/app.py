@@ -13,6 +13,7 @@ from . import api, pages
 from .api_errors import ApiError, api_error_handler
 from .gateway.service import Gateway
 from .operators import api as operators_api
+from .operators import lifecycle_api
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog
@@ -32,6 +33,9 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/", pages.index),
             Route("/s/{survey_id}", pages.survey_page),
             Route("/api/session/{user_id}", api.get_session),
+            Route("/api/session/{user_id}", lifecycle_api.erase_session, methods=["DELETE"]),
+            Route("/api/surveys/{survey_id}/invitations", lifecycle_api.create_invitations,
+                  methods=["POST"]),
             Route("/api/session/{user_id}/history", operators_api.session_history),
             Route("/api/surveys", operators_api.list_surveys),
             Route("/api/surveys/{survey_id}/sessions", operators_api.list_sessions),

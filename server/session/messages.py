@@ -42,6 +42,7 @@ class Hello:
     survey: str | None
     user_id: str | None
     token: str | None
+    sig: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +175,7 @@ def parse_hello(obj: dict[str, Any]) -> Hello:
             CloseCode.BAD_HANDSHAKE,
             "protocol",
         )
-    for name in ("survey", "token"):
+    for name in ("survey", "token", "sig"):
         if obj.get(name) is not None and not isinstance(obj[name], str):
             raise HandshakeError(
                 ErrorCode.BAD_MESSAGE, f"'{name}' must be a string.", CloseCode.BAD_HANDSHAKE, name
@@ -186,4 +187,5 @@ def parse_hello(obj: dict[str, Any]) -> Hello:
             "user_id must be 1 to 128 characters from A-Z a-z 0-9 _ . : -",
             CloseCode.BAD_HANDSHAKE,
         )
-    return Hello(survey=obj.get("survey"), user_id=user_id, token=obj.get("token"))
+    return Hello(survey=obj.get("survey"), user_id=user_id, token=obj.get("token"),
+                 sig=obj.get("sig"))
