@@ -28,7 +28,7 @@ def small_survey(survey_id: str = "study", **fields: Any) -> dict[str, Any]:
 
 def surveys_dir(tmp_path: Path, *surveys: dict[str, Any]) -> Path:
     directory = tmp_path / "surveys"
-    directory.mkdir(exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     for survey in surveys:
         (directory / f"{survey['id']}.json").write_text(json.dumps(survey))
     return directory
