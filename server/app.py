@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from . import api, pages
 from .api_errors import ApiError, api_error_handler
 from .gateway.service import Gateway
+from .housekeeping import Housekeeping
 from .operators import api as operators_api
 from .operators import lifecycle_api
 from .settings import Settings
@@ -22,10 +23,11 @@ from .survey import SurveyCatalog
 def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) -> Starlette:
     """The store must be open; whoever opened it closes it after the app has stopped."""
     gateway = Gateway(settings, catalog, store)
+    housekeeping = Housekeeping(settings, store, gateway.erased)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with gateway.running():
+        async with gateway.running(), housekeeping.running():
             yield
 
     app = Starlette(
@@ -54,4 +56,5 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.catalog = catalog
     app.state.store = store
     app.state.gateway = gateway
+    app.state.housekeeping = housekeeping
     return app
