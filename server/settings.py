@@ -219,7 +219,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("backup_keep", "--backup-keep", "SURVEY_BACKUP_KEEP", _int_between(1, 100_000),
            "scheduled backups kept, the newest (default 28)", "N"),
     Option("max_history_rows", "--max-history-rows", "SURVEY_MAX_HISTORY_ROWS",
-           _int_between(100, 10_000_000),
+           _int_between(10, 10_000_000),
            "history rows per session past which rejected messages are not recorded "
            "(default 5000)", "N"),
     Option("new_sessions_per_minute", "--new-sessions-per-minute",

@@ -56,17 +56,37 @@ def _message_type(message: SeqMessage) -> str:
     return names.get(type(message), "voice_answer")
 
 
+# What a rejected message leaves in the history, at most: one address must not be able to
+# grow the database by 64 KiB per refused message.
+MAX_REJECTED_VALUE = 256
+MAX_REJECTED_STEP = 128
+
+
+def _clipped(value: Any) -> tuple[Any, bool]:
+    """`value`, or its text cut to MAX_REJECTED_VALUE characters; and whether it was cut."""
+    if isinstance(value, str):
+        return value[:MAX_REJECTED_VALUE], len(value) > MAX_REJECTED_VALUE
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) <= MAX_REJECTED_VALUE:
+        return value, False
+    return text[:MAX_REJECTED_VALUE], True
+
+
 def _reject(
     state: SessionState, message: SeqMessage, code: ErrorCode, text: str, **extra: Any
 ) -> Transition:
     """A message processed once and refused: last_seq moves, nothing else does."""
     new_state = replace(state, last_seq=message.seq)
     detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
-    if isinstance(message, Answer):
-        detail["value"] = message.value
-    if isinstance(message, VoiceAnswer):
-        detail["transcript"] = message.transcript
+    if isinstance(message, (Answer, VoiceAnswer)):
+        name = "value" if isinstance(message, Answer) else "transcript"
+        raw = message.value if isinstance(message, Answer) else message.transcript
+        detail[name], cut = _clipped(raw)
+        if cut:
+            detail["truncated"] = True
     step = getattr(message, "step", None)
+    if isinstance(step, str):
+        step = step[:MAX_REJECTED_STEP]
     row = HistoryEntry("rejected", step, detail, message.seq)
     return Transition(new_state, (error(code, text, message.seq, **extra),), (row,), commit=True)
 

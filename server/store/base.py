@@ -134,6 +134,10 @@ class SessionStore(ABC):
     ) -> None:
         """Write the session and its history rows in one transaction, if `owner` owns it.
 
+        Fenced when another connection owns it; SessionNotFound when it was erased. Past
+        the store's history cap (max_history_rows) `rejected` rows are dropped, and a
+        single `history_capped` row records that they were.
+
         `release` also gives up ownership (the connection is closing).
         """
 

@@ -141,9 +141,29 @@ def _claim_job(user_id: str, token_hash: str, owner: str, conn: sqlite3.Connecti
     return _select(conn, user_id).record
 
 
+def _capped(
+    conn: sqlite3.Connection, user_id: str, history: Sequence[HistoryEntry], cap: int
+) -> Sequence[HistoryEntry]:
+    """Past `cap` history rows, rejected messages are no longer recorded; one
+    `history_capped` row says so. Only asked when a rejected row is about to be written."""
+    if not any(row.action == "rejected" for row in history):
+        return history
+    (count,) = conn.execute(
+        "SELECT count(*) FROM session_history WHERE user_id = ?", (user_id,)).fetchone()
+    if count < cap:
+        return history
+    kept = [row for row in history if row.action != "rejected"]
+    noted = conn.execute(
+        "SELECT 1 FROM session_history WHERE user_id = ? AND action = 'history_capped'",
+        (user_id,)).fetchone()
+    if noted is None:
+        kept.append(HistoryEntry("history_capped", None, {"max_history_rows": cap}))
+    return kept
+
+
 def _save_job(
     record: SessionRecord, owner: str, expected_last_seq: int, history: Sequence[HistoryEntry],
-    release: bool, conn: sqlite3.Connection,
+    release: bool, max_history: int, conn: sqlite3.Connection,
 ) -> None:
     now = utc_now()
     cursor = conn.execute(
@@ -160,6 +180,7 @@ def _save_job(
             "SELECT 1 FROM sessions WHERE user_id = ?", (record.user_id,)).fetchone() is None
         # Erased (or purged) while this connection held it: not a takeover.
         raise SessionNotFound(record.user_id) if gone else Fenced(record.user_id)
+    history = _capped(conn, record.user_id, history, max_history)
     conn.executemany(INSERT_HISTORY, _history_params(record.user_id, history, now))
 
 
@@ -191,8 +212,10 @@ class SQLiteStore(SessionStore):
         busy_timeout_ms: int = 5000,
         max_pending_writes: int = 10_000,
         retry: RetryPolicy = RetryPolicy(),
+        max_history_rows: int = 5000,
     ) -> None:
         self.path = Path(path)
+        self.max_history_rows = max_history_rows
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
         self.retry = retry
@@ -272,7 +295,8 @@ class SQLiteStore(SessionStore):
         history: Sequence[HistoryEntry],
         release: bool = False,
     ) -> None:
-        job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release)
+        job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release,
+                      self.max_history_rows)
         await self._write(job)
 
     async def log_admin(
