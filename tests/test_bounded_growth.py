@@ -23,7 +23,7 @@ async def test_rejected_values_and_steps_are_stored_cut(tmp_path: Path) -> None:
         with server.db() as db:
             rows = db.execute("SELECT step, answer FROM session_history "
                               "WHERE action = 'rejected' ORDER BY id").fetchall()
-    (step1, text1), (step2, text2), (_, text3), (_, text4) = (
+    (_, text1), (step2, text2), (_, text3), (_, text4) = (
         (r[0], json.loads(r[1])) for r in rows)
     assert small["code"] == "invalid_answer"
     assert text1["value"] == "v" * 256 and text1["truncated"] is True

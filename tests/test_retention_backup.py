@@ -125,13 +125,13 @@ async def test_a_backup_taken_under_load_restores_every_acknowledged_answer(
     restored = tmp_path / "restored"
     restored.mkdir()
     shutil.copy(backup, restored / "sessions.db")
-    async with running_server(admin_settings(restored)) as fresh:
-        async with httpx.AsyncClient(base_url=fresh.url, headers=ADMIN) as http:
-            found: dict[str, dict[str, Any]] = {}
-            for user_id in sorted({u for u, _, _ in before}):
-                response = await http.get(f"/api/session/{user_id}")
-                assert response.status_code == 200, user_id
-                found[user_id] = response.json()["session"]["answers"]
+    found: dict[str, dict[str, Any]] = {}
+    async with running_server(admin_settings(restored)) as fresh, \
+            httpx.AsyncClient(base_url=fresh.url, headers=ADMIN) as http:
+        for user_id in sorted({u for u, _, _ in before}):
+            response = await http.get(f"/api/session/{user_id}")
+            assert response.status_code == 200, user_id
+            found[user_id] = response.json()["session"]["answers"]
     missing = [(u, s) for u, s, v in before if s not in found[u] or found[u][s] != v]
     assert missing == []
 
