@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
+NGINX ?= /usr/sbin/nginx
 
-.PHONY: run test check bench example-db browser clean
+.PHONY: run test check bench example-db browser proxy clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -30,7 +31,7 @@ run: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m server check
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser proxy
 	$(PY) -m pytest
 
 # Browser tests use Debian's Chromium (SURVEY_CHROMIUM overrides the path); where apt-get is
@@ -41,6 +42,16 @@ browser: $(VENV)/.installed-test
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
 	else $(PY) -m playwright install chromium; fi
+
+# Proxy tests run Debian's nginx in front of the server (SURVEY_NGINX overrides the path).
+# Where it cannot be installed they are skipped, and pytest prints why.
+proxy:
+	@if [ -x "$${SURVEY_NGINX:-$(NGINX)}" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx-light; } \
+	  || echo "could not install nginx: the proxy tests will be skipped"; \
+	else echo "no apt-get to install nginx with: the proxy tests will be skipped"; fi
 
 # The load benchmark (about four minutes): the server against a bare echo endpoint.
 # Options: make bench BENCH_ARGS="--rounds 5 --profile bench/results"

@@ -24,11 +24,13 @@ from typing import Any
 from server.runner import run as run_on_best_loop
 
 from . import processes
+from .console_cost import measure_console_cost
 from .idle import IdleResult, measure_idle
 from .meters import ClientCpu, ProcessCpu
 from .processes import Process
 from .profile import start_recording, summary
 from .report import Comparison, Round, comparison_table, goals, percentile
+from .results_scale import measure_scale
 from .respondents import Recorder, Visit, echo_visit_for, run_load, survey_visit
 
 logger = logging.getLogger("bench")
@@ -52,6 +54,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="let the OS place server and client threads on any CPU")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="also record the server with py-spy (100 respondents, FULL) into DIR")
+    parser.add_argument("--results-sessions", type=int, default=100_000,
+                        help="sessions for the operators' scale run: figures, export, first "
+                             "page (0: skip)")
+    parser.add_argument("--no-console", dest="console", action="store_false",
+                        help="skip the rounds that measure the cost of an open console")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     return parser.parse_args(argv)
 
@@ -138,6 +145,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     comparisons.append(
                         await compare(echo, server, synchronous, respondents, args, echo_visit)
                     )
+                if args.console and synchronous == modes[0]:
+                    cost = await measure_console_cost(server, args, loads[0], measure,
+                                                      wait_until_idle)
+                    results["console_cost"] = cost.text()
                 if args.profile and synchronous == "FULL":
                     results["profile"] = await profile(server, args)
             finally:
@@ -148,6 +159,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                                            "p99_ratio": c.ratio("p99_ms")} for c in comparisons]
     results["table"] = comparison_table(comparisons)
     results["goals"] = goals(comparisons)
+
+    if args.results_sessions:
+        scale = await measure_scale(workdir, args.results_sessions, server_cpus)
+        results["scale"] = asdict(scale) | {"rows_per_second": scale.export_rows_per_second}
+        results["scale_text"] = scale.text()
 
     if args.idle:
         needed = args.idle + args.reconnects + 100
@@ -218,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     if "idle_text" in results:
         print("\n" + results["idle_text"])
+    if "console_cost" in results:
+        print("\n" + results["console_cost"])
+    if "scale_text" in results:
+        print("\nOperators' side at scale: " + results["scale_text"])
     if "profile" in results:
         print("\nProfile of the server, 100 respondents, FULL:\n" + results["profile"])
     print(f"\n(whole run: {results['seconds']} s)")

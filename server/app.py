@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -15,6 +16,7 @@ from .gateway.service import Gateway
 from .housekeeping import Housekeeping
 from .operators import api as operators_api
 from .operators import lifecycle_api
+from .operators.live import LiveFeed
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog
@@ -24,6 +26,12 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     """The store must be open; whoever opened it closes it after the app has stopped."""
     gateway = Gateway(settings, catalog, store)
     housekeeping = Housekeeping(settings, store, gateway.erased)
+
+    async def figures(survey_id: str) -> dict[str, Any]:
+        return await operators_api.survey_figures(settings, store, catalog.surveys[survey_id])
+
+    live = LiveFeed(figures)
+    store.commit_listeners.append(live.committed)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -44,6 +52,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/api/surveys/{survey_id}/export", operators_api.export),
             Route("/api/surveys/{survey_id}/codebook", operators_api.get_codebook),
             Route("/api/surveys/{survey_id}/stats", operators_api.get_stats),
+            Route("/api/surveys/{survey_id}/live", operators_api.live_figures),
             Route("/api/metrics", api.get_metrics),
             Route("/healthz", api.healthz),
             WebSocketRoute("/ws", gateway.endpoint),
@@ -57,4 +66,5 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.store = store
     app.state.gateway = gateway
     app.state.housekeeping = housekeeping
+    app.state.live = live
     return app

@@ -16,8 +16,11 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .gateway.origin import is_loopback
 from .gateway.service import Gateway
+from .operators.live import LiveFeed
 from .settings import Settings
+from .slow_clients import guarded_h11
 from .store import SQLiteStore
 from .survey import SurveyCatalog
 
@@ -29,9 +32,10 @@ T = TypeVar("T")
 class SurveyServer(uvicorn.Server):
     """uvicorn closes WebSockets with 1012 on shutdown; we close them first, saved, with 1001."""
 
-    def __init__(self, config: uvicorn.Config, gateway: Gateway) -> None:
+    def __init__(self, config: uvicorn.Config, gateway: Gateway, live: LiveFeed) -> None:
         super().__init__(config)
         self.gateway = gateway
+        self.live = live
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -62,6 +66,7 @@ class SurveyServer(uvicorn.Server):
         for server in self.servers:
             server.close()  # no new connections while the open ones are saved
         await self.gateway.shutdown()
+        await self.live.close()  # the consoles' streams end, or they would hold the shutdown
         await super().shutdown(sockets)
 
 
@@ -97,24 +102,44 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
         app,
         host=settings.host,
         port=settings.port,
+        # h11 with a deadline for request heads, and room made at the connection limit by
+        # closing connections still waiting for one (server/slow_clients.py).
+        http=guarded_h11(settings.header_timeout),
+        limit_concurrency=settings.max_connections,
         ws="websockets-sansio",
         ws_max_size=settings.max_message_bytes,
         # Frames are small JSON: deflate would cost CPU on every message and keep zlib
         # state alive for every open connection (bench/: 71 KiB per idle connection with
         # it, 28 KiB without).
         ws_per_message_deflate=False,
+        # Only the listed proxies' X-Forwarded-For is believed; uvicorn's own default
+        # would believe any from 127.0.0.1, so anyone on this host could pick an address.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
         log_config=None,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
     )
 
 
+def warn_without_public_origin(settings: Settings) -> None:
+    """Listening beyond loopback, the Host check alone lets DNS rebinding through."""
+    if settings.public_origin is None and not is_loopback(settings.host):
+        logger.warning(
+            "LISTENING ON %s WITHOUT --public-origin: WebSocket origins are checked against "
+            "the request's own Host header, which a DNS-rebinding page controls. Set "
+            "--public-origin (SURVEY_PUBLIC_ORIGIN) to the address respondents use, "
+            "e.g. https://survey.example.org", settings.host,
+        )
+
+
 async def serve(settings: Settings, catalog: SurveyCatalog) -> None:
+    warn_without_public_origin(settings)
     store = make_store(settings)
     await store.open()
     try:
         app = create_app(settings, catalog, store)
-        server = SurveyServer(uvicorn_config(app, settings), app.state.gateway)
+        server = SurveyServer(uvicorn_config(app, settings), app.state.gateway, app.state.live)
         # Everything loaded so far (modules, surveys, the voice tables) lives as long as the
         # process: keep it out of the cyclic collector's full passes, which otherwise scan
         # it again and again under load and pause every connection while they do.

@@ -6,6 +6,7 @@ its default and its check. The command line wins over the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class Settings:
     surveys: Path = BUNDLED_DIR
     autosave_interval: float = 30.0
     allowed_origins: tuple[str, ...] = ()
+    public_origin: str | None = None
+    forwarded_allow_ips: tuple[str, ...] = ()
     max_message_bytes: int = 65536
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     admin_key: str | None = None
@@ -41,7 +44,12 @@ class Settings:
     rate_limit: float = 30.0
     rate_burst: int = 60
     max_connections_per_address: int = 100
+    address_rate_limit: float = 100.0
+    address_rate_burst: int = 300
+    max_transcript_chars: int = 500
     max_pending_writes: int = 10_000
+    max_connections: int = 10_000
+    header_timeout: float = 10.0
     busy_timeout_ms: int = 5000
     log_level: str = "info"
     # Seconds a session not completed may stay idle and still be resumed; 0: forever.
@@ -146,6 +154,27 @@ def _origins(text: str) -> tuple[str, ...]:
     return origins
 
 
+def _public_origin(text: str) -> str:
+    origins = _origins(text)
+    if len(origins) != 1:
+        raise ValueError(f"'{text}' is not one origin like https://survey.example.org")
+    return origins[0]
+
+
+def _trusted_proxies(text: str) -> tuple[str, ...]:
+    proxies = tuple(part.strip() for part in text.split(",") if part.strip())
+    for proxy in proxies:
+        if proxy == "*":
+            continue
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"'{proxy}' is not an address or network like 127.0.0.1, 10.0.0.0/8 or ::1"
+            ) from None
+    return proxies
+
+
 def _synchronous(text: str) -> str:
     value = text.strip().upper()
     if value not in ("FULL", "NORMAL"):
@@ -187,6 +216,12 @@ OPTIONS: tuple[Option, ...] = (
            _positive_seconds, "seconds between saves of unsent drafts (default 30)", "SECONDS"),
     Option("allowed_origins", "--allowed-origins", "SURVEY_ALLOWED_ORIGINS", _origins,
            "comma-separated origins allowed besides the server's own", "A,B"),
+    Option("public_origin", "--public-origin", "SURVEY_PUBLIC_ORIGIN", _public_origin,
+           "the origin respondents' browsers use, e.g. https://survey.example.org; WebSockets "
+           "from other origins (but --allowed-origins) are refused", "ORIGIN"),
+    Option("forwarded_allow_ips", "--forwarded-allow-ips", "SURVEY_FORWARDED_ALLOW_IPS",
+           _trusted_proxies, "comma-separated proxy addresses or networks whose "
+           "X-Forwarded-For and X-Forwarded-Proto are believed (default: none)", "A,B"),
     Option("max_message_bytes", "--max-message-bytes", "SURVEY_MAX_MESSAGE_BYTES",
            _int_between(1024, 16 * 1024 * 1024), "largest WebSocket message (default 65536)", "N"),
     Option("synchronous", "--synchronous", "SURVEY_SYNCHRONOUS", _synchronous,
@@ -202,6 +237,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_connections_per_address", "--max-connections-per-address",
            "SURVEY_MAX_CONNECTIONS_PER_ADDRESS", _int_between(1, 1_000_000),
            "open WebSocket connections allowed from one client address (default 100)", "N"),
+    Option("address_rate_limit", "--address-rate-limit", "SURVEY_ADDRESS_RATE_LIMIT",
+           _per_second, "messages per second all connections from one client address (an IPv6 "
+           "/64) may send together, on average (default 100)", "N"),
+    Option("address_rate_burst", "--address-rate-burst", "SURVEY_ADDRESS_RATE_BURST",
+           _int_between(1, 1_000_000),
+           "messages one client address may send at once before its rate applies (default 300)",
+           "N"),
+    Option("max_transcript_chars", "--max-transcript-chars", "SURVEY_MAX_TRANSCRIPT_CHARS",
+           _int_between(1, 100_000),
+           "longest voice_answer transcript; longer ones are invalid_answer (default 500)", "N"),
+    Option("max_connections", "--max-connections", "SURVEY_MAX_CONNECTIONS",
+           _int_between(2, 1_000_000), "open connections (HTTP and WebSocket) before HTTP "
+           "requests get 503 and half-sent ones are closed (default 10000)", "N"),
+    Option("header_timeout", "--header-timeout", "SURVEY_HEADER_TIMEOUT", _positive_seconds,
+           "seconds a connection has to send a complete request head (default 10)", "SECONDS"),
     Option("max_pending_writes", "--max-pending-writes", "SURVEY_MAX_PENDING_WRITES",
            _int_between(1, 1_000_000), "writes that may wait for the database (default 10000)",
            "N"),

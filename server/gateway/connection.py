@@ -36,10 +36,13 @@ MAX_RATE_STRIKES = 20
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, gateway: Gateway, address: str = "unknown") -> None:
+    def __init__(
+        self, websocket: WebSocket, gateway: Gateway, budget: TokenBucket, address: str = "unknown"
+    ) -> None:
         self.ws = websocket
         self.address = address
         self.gateway = gateway
+        self.address_budget = budget  # shared by every connection from this address
         self.protocol_errors = 0
         self.closed = False
         self.live: LiveSession | None = None
@@ -157,7 +160,7 @@ class Connection:
             frame = await self.ws.receive()
             if frame["type"] == "websocket.disconnect":
                 return
-            if not bucket.take():
+            if not (bucket.take() and self.address_budget.take()):
                 strikes += 1
                 await self.send(error(ErrorCode.RATE_LIMITED, "Too many messages; slow down."))
                 if strikes >= MAX_RATE_STRIKES:
@@ -166,7 +169,9 @@ class Connection:
                 continue
             strikes = 0
             try:
-                message = parse_message(decode_frame(frame.get("text")))
+                message = parse_message(
+                    decode_frame(frame.get("text")), settings.max_transcript_chars
+                )
                 if isinstance(message, Ping):
                     await self.send({"type": "pong"})
                     continue

@@ -14,8 +14,10 @@ from ..protocol import CloseCode, ErrorCode, error
 from ..settings import Settings
 from ..store import SessionStore, StorageUnavailable
 from ..survey import SurveyCatalog
+from .addresses import address_group
 from .connection import Connection
 from .handshake import Admission
+from .limits import AddressBudgets
 from .live import erased_reply
 from .new_sessions import NewSessionLimit
 from .origin import origin_allowed
@@ -33,17 +35,22 @@ class Gateway:
         self.catalog = catalog
         self.store = store
         self.registry = Registry(settings.max_connections_per_address)
+        self.budgets = AddressBudgets(settings.address_rate_limit, settings.address_rate_burst)
         self.new_sessions = NewSessionLimit(settings.new_sessions_per_minute)
         self.closing = False
         self._connections: set[Connection] = set()
 
     async def endpoint(self, websocket: WebSocket) -> None:
         origin = websocket.headers.get("origin")
-        if not origin_allowed(origin, websocket.headers.get("host"), self.settings.allowed_origins):
+        if not origin_allowed(
+            origin, websocket.headers.get("host"),
+            self.settings.allowed_origins, self.settings.public_origin,
+        ):
             logger.info("refused a WebSocket from origin %r", origin)
             await websocket.close(REFUSE_HANDSHAKE)
             return
-        address = websocket.client.host if websocket.client else "unknown"
+        # With --forwarded-allow-ips, uvicorn has put the proxy's client address here.
+        address = address_group(websocket.client.host if websocket.client else "unknown")
         await websocket.accept()
         if self.closing:
             await websocket.close(CloseCode.GOING_AWAY)
@@ -52,13 +59,14 @@ class Gateway:
             await websocket.send_json(error(ErrorCode.RATE_LIMITED, "Too many connections."))
             await websocket.close(CloseCode.RATE_LIMITED)
             return
-        connection = Connection(websocket, self, address)
+        connection = Connection(websocket, self, self.budgets.acquire(address), address)
         self._connections.add(connection)
         try:
             await connection.run()
         finally:
             self._connections.discard(connection)
             self.registry.leave(address)
+            self.budgets.release(address)
 
     def admission(self, address: str) -> Admission:
         """The access, lifetime and new-session rules for a hello from `address`."""

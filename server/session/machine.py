@@ -103,6 +103,12 @@ def _answer(survey: Survey, state: SessionState, message: Answer | VoiceAnswer) 
     if isinstance(message, VoiceAnswer):
         # The spoken words become a value, then are checked exactly like a typed answer.
         recorded["transcript"] = message.transcript
+        if message.overlong:
+            return _reject(
+                state, message, ErrorCode.INVALID_ANSWER,
+                "That was too long to understand. Please say it in fewer words, or type it.",
+                step=current,
+            )
         try:
             raw = interpret(step, message.transcript)
         except NoMatch as exc:

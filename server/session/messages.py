@@ -56,7 +56,8 @@ class Answer:
 class VoiceAnswer:
     seq: int
     step: str
-    transcript: str
+    transcript: str  # at most the length cap: an overlong one is cut, and flagged
+    overlong: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,8 @@ def message_type(obj: dict[str, Any]) -> str:
     return kind
 
 
-MAX_TRANSCRIPT = 2000
+# What one spoken answer can reasonably hold; matching longer ones costs event-loop time.
+MAX_TRANSCRIPT = 500
 
 
 def _field(obj: dict[str, Any], name: str, kind: type | tuple[type, ...], what: str) -> Any:
@@ -128,11 +130,14 @@ def _seq(obj: dict[str, Any]) -> int:
     return seq
 
 
-def _transcript(obj: dict[str, Any]) -> str:
+def _voice_answer(obj: dict[str, Any], max_transcript: int) -> VoiceAnswer:
+    seq, step = _seq(obj), _field(obj, "step", str, "a step id")
     transcript: str = _field(obj, "transcript", str, "a string")
-    if len(transcript) > MAX_TRANSCRIPT:
-        raise ProtocolError(ErrorCode.BAD_MESSAGE, "The transcript is too long.", "transcript")
-    return transcript
+    # Too long to match: kept short, and refused as invalid_answer, which takes its seq
+    # like any refused answer, so the page's queue moves on and the respondent can retry.
+    if len(transcript) > max_transcript:
+        return VoiceAnswer(seq, step, transcript[:max_transcript], overlong=True)
+    return VoiceAnswer(seq, step, transcript)
 
 
 def _present(obj: dict[str, Any], name: str) -> Any:
@@ -141,7 +146,7 @@ def _present(obj: dict[str, Any], name: str) -> Any:
     return obj[name]
 
 
-def parse_message(obj: dict[str, Any]) -> Message:
+def parse_message(obj: dict[str, Any], max_transcript: int = MAX_TRANSCRIPT) -> Message:
     """A message after the handshake (a second hello is `already_hello`)."""
     kind = message_type(obj)
     if kind == "answer":
@@ -155,11 +160,7 @@ def parse_message(obj: dict[str, Any]) -> Message:
     if kind == "ping":
         return Ping()
     if kind == "voice_answer":
-        return VoiceAnswer(
-            _seq(obj),
-            _field(obj, "step", str, "a step id"),
-            _transcript(obj),
-        )
+        return _voice_answer(obj, max_transcript)
     raise ProtocolError(ErrorCode.ALREADY_HELLO, "The handshake is already done.")
 
 

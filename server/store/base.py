@@ -7,7 +7,7 @@ and fails with `Fenced` when another connection has taken the session over.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,14 @@ class SessionStore(ABC):
     stats: WriteStats
     # The operators' read side (lists, exports, figures), on connections of its own.
     results: ResultsReader
+
+    def __init__(self) -> None:
+        # Called with a survey id after each committed write of one of its sessions.
+        self.commit_listeners: list[Callable[[str], None]] = []
+
+    def committed(self, survey_id: str) -> None:
+        for listener in self.commit_listeners:
+            listener(survey_id)
 
     @abstractmethod
     async def open(self) -> None:

@@ -214,6 +214,7 @@ class SQLiteStore(SessionStore):
         retry: RetryPolicy = RetryPolicy(),
         max_history_rows: int = 5000,
     ) -> None:
+        super().__init__()
         self.path = Path(path)
         self.max_history_rows = max_history_rows
         self.synchronous = synchronous
@@ -282,10 +283,14 @@ class SQLiteStore(SessionStore):
     async def create(
         self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
     ) -> SessionRecord:
-        return await self._write(partial(_create_job, record, token_hash, owner, tuple(history)))
+        created = await self._write(partial(_create_job, record, token_hash, owner, tuple(history)))
+        self.committed(created.survey_id)
+        return created
 
     async def claim(self, user_id: str, token_hash: str, owner: str) -> SessionRecord:
-        return await self._write(partial(_claim_job, user_id, token_hash, owner))
+        claimed = await self._write(partial(_claim_job, user_id, token_hash, owner))
+        self.committed(claimed.survey_id)
+        return claimed
 
     async def save(
         self,
@@ -298,6 +303,7 @@ class SQLiteStore(SessionStore):
         job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release,
                       self.max_history_rows)
         await self._write(job)
+        self.committed(record.survey_id)
 
     async def log_admin(
         self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
@@ -308,11 +314,14 @@ class SQLiteStore(SessionStore):
         self, survey_id: str, invitations: Sequence[tuple[SessionRecord, str]]
     ) -> None:
         await self._write(partial(invite_job, survey_id, tuple(invitations)))
+        self.committed(survey_id)
 
     async def erase(self, user_ids: Sequence[str]) -> list[Erased]:
         erased = await self._write(partial(erase_job, tuple(user_ids)))
         if erased:
             await self._writer.submit(checkpoint_job, alone=True)
+        for survey_id in {item.survey_id for item in erased}:
+            self.committed(survey_id)
         return erased
 
     async def purge(self, idle_before: str, dry_run: bool = False) -> list[PurgedSession]:
@@ -328,6 +337,8 @@ class SQLiteStore(SessionStore):
                 break
         if removed:
             await self._writer.submit(checkpoint_job, alone=True)
+        for survey_id in {item.survey_id for item in removed}:
+            self.committed(survey_id)
         return removed
 
     async def backup(self, dest: Path) -> None:
