@@ -78,12 +78,13 @@ def _reject(
     """A message processed once and refused: last_seq moves, nothing else does."""
     new_state = replace(state, last_seq=message.seq)
     detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
-    if isinstance(message, (Answer, VoiceAnswer)):
-        name = "value" if isinstance(message, Answer) else "transcript"
-        raw = message.value if isinstance(message, Answer) else message.transcript
-        detail[name], cut = _clipped(raw)
+    if isinstance(message, Answer):
+        detail["value"], cut = _clipped(message.value)
         if cut:
             detail["truncated"] = True
+    if isinstance(message, VoiceAnswer):
+        # Already bounded where it is parsed (messages.py: cut to the transcript limit).
+        detail["transcript"] = message.transcript
     step = getattr(message, "step", None)
     if isinstance(step, str):
         step = step[:MAX_REJECTED_STEP]
