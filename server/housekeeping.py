@@ -27,8 +27,7 @@ def backup_name(db: Path, now: datetime | None = None) -> str:
 
 def scheduled_backups(directory: Path, db: Path) -> list[Path]:
     """This database's scheduled backups in `directory`, oldest first (names sort by time)."""
-    return sorted(p for p in directory.glob(f"{db.stem}-*Z.db")
-                  if BACKUP_NAME.search(p.name) and p.name[:len(db.stem) + 1] == f"{db.stem}-")
+    return sorted(p for p in directory.glob(f"{db.stem}-*Z.db") if BACKUP_NAME.search(p.name))
 
 
 class Housekeeping:

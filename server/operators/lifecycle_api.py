@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.requests import Request
@@ -22,13 +22,11 @@ MAX_INVITATIONS = 10_000
 MAX_BODY_BYTES = 2 * 1024 * 1024  # 10,000 ids of 128 characters, quoted, fit with room
 
 
+@dataclass(frozen=True, slots=True)
 class Invitation:
-    __slots__ = ("link", "token", "user_id")
-
-    def __init__(self, user_id: str, token: str, link: str) -> None:
-        self.user_id = user_id
-        self.token = token
-        self.link = link
+    user_id: str
+    token: str
+    link: str
 
     def as_dict(self) -> dict[str, str]:
         return {"user_id": self.user_id, "token": self.token, "link": self.link}
