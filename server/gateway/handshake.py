@@ -133,7 +133,7 @@ async def establish(
         raise _rate_limited()
     user_id = hello.user_id or new_user_id()
     token = new_token()
-    state = new_session(survey, user_id, client)
+    state = new_session(survey, user_id, client, hello.language)
     async with registry.user_lock(user_id):
         try:
             await store.create(

@@ -14,8 +14,18 @@ from ..protocol import MAX_DRAFT_BYTES, ErrorCode, error
 from ..store.records import HistoryEntry
 from ..survey import InvalidAnswer, Survey, next_step, validate_value
 from ..survey.conditions import strict_equals
+from ..survey.languages import pick
 from ..voice import NoMatch, interpret
-from .messages import Answer, Back, Draft, ProtocolError, SeqMessage, SetAudioMode, VoiceAnswer
+from .messages import (
+    Answer,
+    Back,
+    Draft,
+    ProtocolError,
+    SeqMessage,
+    SetAudioMode,
+    SetLanguage,
+    VoiceAnswer,
+)
 from .state import SessionState
 from .views import complete_message, current_view, step_message
 
@@ -32,6 +42,8 @@ class Transition:
 
 
 def handle(survey: Survey, state: SessionState, message: SeqMessage | Draft) -> Transition:
+    # Every translation has the same steps and branches: work in the session's language.
+    survey = survey.localized(state.language)
     if isinstance(message, Draft):
         return _draft(survey, state, message)
     seq = message.seq
@@ -48,11 +60,14 @@ def handle(survey: Survey, state: SessionState, message: SeqMessage | Draft) -> 
         return _answer(survey, state, message)
     if isinstance(message, Back):
         return _back(survey, state, message)
+    if isinstance(message, SetLanguage):
+        return _language(survey, state, message)
     return _audio_mode(state, message)
 
 
 def _message_type(message: SeqMessage) -> str:
-    names = {Answer: "answer", Back: "back", SetAudioMode: "set_audio_mode"}
+    names = {Answer: "answer", Back: "back", SetAudioMode: "set_audio_mode",
+             SetLanguage: "set_language"}
     return names.get(type(message), "voice_answer")
 
 
@@ -111,7 +126,7 @@ def _answer(survey: Survey, state: SessionState, message: Answer | VoiceAnswer) 
                 step=current,
             )
         try:
-            raw = interpret(step, message.transcript)
+            raw = interpret(step, message.transcript, survey.language)
         except NoMatch as exc:
             return _reject(state, message, ErrorCode.NO_MATCH, str(exc), step=current)
     else:
@@ -161,6 +176,19 @@ def _audio_mode(state: SessionState, message: SetAudioMode) -> Transition:
     row = HistoryEntry("audio_mode", state.current_step, {"enabled": message.enabled}, message.seq)
     reply = {"type": "audio_mode", "ack": message.seq, "enabled": message.enabled}
     return Transition(new_state, (reply,), (row,), commit=True)
+
+
+def _language(survey: Survey, state: SessionState, message: SetLanguage) -> Transition:
+    language = pick(message.language, survey.languages)
+    if language is None:
+        return _reject(
+            state, message, ErrorCode.INVALID_ANSWER,
+            f"This survey is available in {', '.join(survey.languages)}.",
+            languages=list(survey.languages),
+        )
+    new_state = replace(state, language=language, last_seq=message.seq)
+    row = HistoryEntry("language", state.current_step, {"language": language}, message.seq)
+    return Transition(new_state, (current_view(survey, new_state, message.seq),), (row,), True)
 
 
 def _draft(survey: Survey, state: SessionState, message: Draft) -> Transition:

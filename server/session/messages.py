@@ -42,6 +42,9 @@ class Hello:
     survey: str | None
     user_id: str | None
     token: str | None
+    # The respondent's preferred languages, like Accept-Language ("fr-CA,fr;q=0.9,en").
+    language: str | None = None
+    # A signed link's signature (surveys with access: link).
     sig: str | None = None
 
 
@@ -72,6 +75,12 @@ class SetAudioMode:
 
 
 @dataclass(frozen=True, slots=True)
+class SetLanguage:
+    seq: int
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     step: str
     value: Any
@@ -82,10 +91,13 @@ class Ping:
     pass
 
 
-SeqMessage = Answer | VoiceAnswer | Back | SetAudioMode
+SeqMessage = Answer | VoiceAnswer | Back | SetAudioMode | SetLanguage
 Message = SeqMessage | Draft | Ping
 
-KNOWN_TYPES = ("hello", "answer", "voice_answer", "back", "set_audio_mode", "draft", "ping")
+KNOWN_TYPES = (
+    "hello", "answer", "voice_answer", "back", "set_audio_mode", "set_language", "draft", "ping",
+)
+MAX_LANGUAGE_LENGTH = 512
 
 
 def decode_frame(text: str | None) -> dict[str, Any]:
@@ -155,6 +167,11 @@ def parse_message(obj: dict[str, Any], max_transcript: int = MAX_TRANSCRIPT) -> 
         return Back(_seq(obj))
     if kind == "set_audio_mode":
         return SetAudioMode(_seq(obj), _field(obj, "enabled", bool, "true or false"))
+    if kind == "set_language":
+        language: str = _field(obj, "language", str, "a language tag")
+        if len(language) > MAX_LANGUAGE_LENGTH:
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "'language' is too long.", "language")
+        return SetLanguage(_seq(obj), language)
     if kind == "draft":
         return Draft(_field(obj, "step", str, "a step id"), _present(obj, "value"))
     if kind == "ping":
@@ -176,7 +193,7 @@ def parse_hello(obj: dict[str, Any]) -> Hello:
             CloseCode.BAD_HANDSHAKE,
             "protocol",
         )
-    for name in ("survey", "token", "sig"):
+    for name in ("survey", "token", "language", "sig"):
         if obj.get(name) is not None and not isinstance(obj[name], str):
             raise HandshakeError(
                 ErrorCode.BAD_MESSAGE, f"'{name}' must be a string.", CloseCode.BAD_HANDSHAKE, name
@@ -188,5 +205,9 @@ def parse_hello(obj: dict[str, Any]) -> Hello:
             "user_id must be 1 to 128 characters from A-Z a-z 0-9 _ . : -",
             CloseCode.BAD_HANDSHAKE,
         )
+    language = obj.get("language")
+    if language is not None and len(language) > MAX_LANGUAGE_LENGTH:
+        raise HandshakeError(ErrorCode.BAD_MESSAGE, "'language' is too long.",
+                             CloseCode.BAD_HANDSHAKE, "language")
     return Hello(survey=obj.get("survey"), user_id=user_id, token=obj.get("token"),
-                 sig=obj.get("sig"))
+                 language=language, sig=obj.get("sig"))

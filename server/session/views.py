@@ -16,6 +16,7 @@ def final_answers(state: SessionState) -> dict[str, Any]:
 
 
 def step_message(survey: Survey, state: SessionState, ack: int | None) -> dict[str, Any]:
+    survey = survey.localized(state.language)
     current = state.current_step
     return {
         "type": "step",
@@ -29,7 +30,7 @@ def step_message(survey: Survey, state: SessionState, ack: int | None) -> dict[s
 
 
 def complete_message(survey: Survey, state: SessionState, ack: int | None) -> dict[str, Any]:
-    end = survey.steps.get(state.current_step)
+    end = survey.localized(state.language).steps.get(state.current_step)
     message: dict[str, Any] = {
         "type": "complete",
         "ack": ack,
@@ -60,8 +61,8 @@ def welcome_message(
         message["token"] = token
     message.update(
         resumed=resumed,
-        survey=survey.summary(),
-        state=state.public(),
+        survey=survey.localized(state.language).summary(),
+        state=state.public(survey.default_language),
         last_seq=state.last_seq,
     )
     return message
