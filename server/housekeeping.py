@@ -43,33 +43,44 @@ class Housekeeping:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
+        stopping = asyncio.Event()
         tasks = []
         if self.settings.retention:
-            tasks.append(asyncio.create_task(self._every(PURGE_EVERY, self.purge), name="purge"))
+            tasks.append(asyncio.create_task(
+                self._every(PURGE_EVERY, self.purge, stopping), name="purge"))
         if self.settings.backup_dir is not None:
             tasks.append(asyncio.create_task(
-                self._every(self.settings.backup_every, self.backup, first_wait=True),
+                self._every(self.settings.backup_every, self.backup, stopping, first_wait=True),
                 name="backup"))
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # Runs in progress finish (a backup cut off would leave a half-written file);
+            # only the waits between them are cut short.
+            stopping.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
+    @staticmethod
     async def _every(
-        self, seconds: float, work: Callable[[], Awaitable[None]], first_wait: bool = False
+        seconds: float, work: Callable[[], Awaitable[None]], stopping: asyncio.Event,
+        first_wait: bool = False,
     ) -> None:
-        if first_wait:
-            await asyncio.sleep(seconds)
-        while True:
+        async def stopped_within(delay: float) -> bool:
+            try:
+                await asyncio.wait_for(stopping.wait(), delay)
+            except TimeoutError:
+                return False
+            return True
+
+        if first_wait and await stopped_within(seconds):
+            return
+        while not stopping.is_set():
             try:
                 await work()
             except Exception:  # logged; the next run tries again
                 logger.exception("%s failed", getattr(work, "__name__", "housekeeping"))
-            await asyncio.sleep(seconds)
+            if await stopped_within(seconds):
+                return
 
     async def purge(self) -> None:
         """Delete sessions idle longer than the retention (OPERATORS.md: Retention)."""
