@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .commands import results
+from .access import AccessConfigError, check_link_secret
+from .commands import access, lifecycle, results
 from .commands.common import CommandError
 from .logs import configure_logging
 from .settings import OPTIONS, SettingsError, load_settings
@@ -20,7 +21,7 @@ logger = logging.getLogger("server")
 
 EXIT_CONFIG = 2
 # Modules of operators' commands (server/commands/), each registering its own subcommands.
-COMMAND_MODULES = (results,)
+COMMAND_MODULES = (results, access, lifecycle)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         catalog = load_catalog(settings.surveys)
     except SurveyFileError as exc:
         logger.error("survey file error: %s", exc)
+        return EXIT_CONFIG
+    try:
+        check_link_secret(catalog, settings.link_secret)
+    except AccessConfigError as exc:
+        logger.error("%s", exc)
         return EXIT_CONFIG
     from .runner import run, serve
 

@@ -13,7 +13,9 @@ from starlette.staticfiles import StaticFiles
 from . import api, pages
 from .api_errors import ApiError, api_error_handler
 from .gateway.service import Gateway
+from .housekeeping import Housekeeping
 from .operators import api as operators_api
+from .operators import lifecycle_api
 from .operators.console import console_routes
 from .operators.live import LiveFeed
 from .operators.sign_in import SignInLimits
@@ -25,6 +27,7 @@ from .survey import SurveyCatalog
 def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) -> Starlette:
     """The store must be open; whoever opened it closes it after the app has stopped."""
     gateway = Gateway(settings, catalog, store)
+    housekeeping = Housekeeping(settings, store, gateway.erased)
 
     async def figures(survey_id: str) -> dict[str, Any]:
         return await operators_api.survey_figures(settings, store, catalog.surveys[survey_id])
@@ -34,7 +37,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with gateway.running():
+        async with gateway.running(), housekeeping.running():
             yield
 
     app = Starlette(
@@ -42,6 +45,9 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/", pages.index),
             Route("/s/{survey_id}", pages.survey_page),
             Route("/api/session/{user_id}", api.get_session),
+            Route("/api/session/{user_id}", lifecycle_api.erase_session, methods=["DELETE"]),
+            Route("/api/surveys/{survey_id}/invitations", lifecycle_api.create_invitations,
+                  methods=["POST"]),
             Route("/api/session/{user_id}/history", operators_api.session_history),
             Route("/api/surveys", operators_api.list_surveys),
             Route("/api/surveys/{survey_id}/sessions", operators_api.list_sessions),
@@ -62,6 +68,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.catalog = catalog
     app.state.store = store
     app.state.gateway = gateway
+    app.state.housekeeping = housekeeping
     app.state.live = live
     app.state.sign_in_limits = SignInLimits()
     return app

@@ -23,7 +23,7 @@ from ..session.views import current_view, welcome_message
 from ..store import StorageUnavailable
 from .handshake import establish
 from .limits import TokenBucket
-from .live import LiveSession, Superseded
+from .live import LiveSession, SessionEnded, Superseded
 
 if TYPE_CHECKING:
     from .service import Gateway
@@ -36,8 +36,11 @@ MAX_RATE_STRIKES = 20
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, gateway: Gateway, budget: TokenBucket) -> None:
+    def __init__(
+        self, websocket: WebSocket, gateway: Gateway, budget: TokenBucket, address: str = "unknown"
+    ) -> None:
         self.ws = websocket
+        self.address = address
         self.gateway = gateway
         self.address_budget = budget  # shared by every connection from this address
         self.protocol_errors = 0
@@ -47,9 +50,15 @@ class Connection:
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send_text(strict_json.dumps(message))
 
-    async def close(self, code: int) -> None:
+    async def close(self, code: int, reply: dict[str, Any] | None = None) -> None:
+        """Close once; `reply` is sent first (the error that says why)."""
         if not self.closed:
             self.closed = True
+            if reply is not None:
+                try:
+                    await self.send(reply)
+                except SendFailed:
+                    pass
             await self.ws.close(code)
 
     async def protocol_error(self, exc: ProtocolError) -> bool:
@@ -124,7 +133,7 @@ class Connection:
         try:
             established = await establish(
                 hello, gateway.catalog, gateway.store, gateway.registry, self.close,
-                {"user_agent": user_agent} if user_agent else {},
+                {"user_agent": user_agent} if user_agent else {}, gateway.admission(self.address),
             )
         except HandshakeError as exc:
             await self.send(exc.reply())
@@ -173,6 +182,9 @@ class Connection:
                 continue
             except Superseded:
                 await self.close(CloseCode.SUPERSEDED)
+                return
+            except SessionEnded as exc:
+                await self.close(exc.close_code, exc.reply)
                 return
             for reply in replies:
                 await self.send(reply)

@@ -44,6 +44,8 @@ class Hello:
     token: str | None
     # The respondent's preferred languages, like Accept-Language ("fr-CA,fr;q=0.9,en").
     language: str | None = None
+    # A signed link's signature (surveys with access: link).
+    sig: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,7 @@ def parse_hello(obj: dict[str, Any]) -> Hello:
             CloseCode.BAD_HANDSHAKE,
             "protocol",
         )
-    for name in ("survey", "token", "language"):
+    for name in ("survey", "token", "language", "sig"):
         if obj.get(name) is not None and not isinstance(obj[name], str):
             raise HandshakeError(
                 ErrorCode.BAD_MESSAGE, f"'{name}' must be a string.", CloseCode.BAD_HANDSHAKE, name
@@ -208,4 +210,4 @@ def parse_hello(obj: dict[str, Any]) -> Hello:
         raise HandshakeError(ErrorCode.BAD_MESSAGE, "'language' is too long.",
                              CloseCode.BAD_HANDSHAKE, "language")
     return Hello(survey=obj.get("survey"), user_id=user_id, token=obj.get("token"),
-                 language=language)
+                 language=language, sig=obj.get("sig"))

@@ -1,11 +1,14 @@
 """Durable sessions and their history, behind one contract (see base.py)."""
 
 from .base import (
+    Erased,
     Fenced,
     HistoryRow,
+    PurgedSession,
     SchemaTooNew,
     SessionExists,
     SessionNotFound,
+    SessionsExist,
     SessionStore,
     StorageUnavailable,
     StoredSession,
@@ -29,11 +32,13 @@ from .sqlite import SQLiteStore
 
 __all__ = [
     "STATUSES",
+    "Erased",
     "Fenced",
     "HistoryEntry",
     "HistoryRow",
     "NumberSummary",
     "PageKey",
+    "PurgedSession",
     "RawFigures",
     "RetryPolicy",
     "SQLiteStore",
@@ -43,6 +48,7 @@ __all__ = [
     "SessionRecord",
     "SessionRow",
     "SessionStore",
+    "SessionsExist",
     "Status",
     "StatusCounts",
     "StepKinds",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .records import HistoryEntry, SessionRecord
@@ -25,6 +26,14 @@ class SessionExists(StoreError):
 
 class SessionNotFound(StoreError):
     pass
+
+
+class SessionsExist(StoreError):
+    """`invite` found some ids taken (in any survey: ids are global). Nothing was created."""
+
+    def __init__(self, user_ids: Sequence[str]) -> None:
+        super().__init__(", ".join(user_ids))
+        self.user_ids = list(user_ids)
 
 
 class TokenMismatch(StoreError):
@@ -63,6 +72,19 @@ class HistoryRow:
     answer: Any
     seq: int | None
     timestamp: str
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    user_id: str
+    survey_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PurgedSession:
+    user_id: str
+    survey_id: str
+    updated_at: str
 
 
 @dataclass
@@ -120,6 +142,10 @@ class SessionStore(ABC):
     ) -> None:
         """Write the session and its history rows in one transaction, if `owner` owns it.
 
+        Fenced when another connection owns it; SessionNotFound when it was erased. Past
+        the store's history cap (max_history_rows) `rejected` rows are dropped, and a
+        single `history_capped` row records that they were.
+
         `release` also gives up ownership (the connection is closing).
         """
 
@@ -141,3 +167,30 @@ class SessionStore(ABC):
         self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
     ) -> None:
         """Record an operator's read, export, erasure or invitation in `admin_log` (no answers)."""
+
+    # --- who takes part, and how long data lives (OPERATORS.md) ---
+
+    @abstractmethod
+    async def invite(
+        self, survey_id: str, invitations: Sequence[tuple[SessionRecord, str]]
+    ) -> None:
+        """Create invited sessions (record, token hash), never opened, all or none.
+
+        SessionsExist names every id already taken; an `invite` row goes to admin_log.
+        """
+
+    @abstractmethod
+    async def erase(self, user_ids: Sequence[str]) -> list[Erased]:
+        """Remove each session and all its history at once; those that existed.
+
+        Each erasure leaves an `erase` row in admin_log with the erased id. Afterwards no
+        erased answer may remain readable in the storage's files (secure delete).
+        """
+
+    @abstractmethod
+    async def purge(self, idle_before: str, dry_run: bool = False) -> list[PurgedSession]:
+        """Delete (or with dry_run only list) sessions whose last activity is older."""
+
+    @abstractmethod
+    async def backup(self, dest: Path) -> None:
+        """Write a consistent, checked copy of the data to `dest` while serving goes on."""

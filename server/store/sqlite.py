@@ -18,8 +18,10 @@ import backoff
 from ..clock import utc_now
 from ..strict_json import dumps as to_json
 from .base import (
+    Erased,
     Fenced,
     HistoryRow,
+    PurgedSession,
     SessionExists,
     SessionNotFound,
     SessionStore,
@@ -30,6 +32,16 @@ from .base import (
 )
 from .records import HistoryEntry, SessionRecord
 from .retry import Retrying, RetryPolicy
+from .sqlite_lifecycle import (
+    PURGE_CHUNK,
+    backup_to,
+    checkpoint_job,
+    create_private,
+    erase_job,
+    idle_sessions,
+    invite_job,
+    purge_job,
+)
 from .sqlite_results import SQLiteResults
 from .sqlite_schema import migrate
 from .sqlite_writer import Job, SQLiteWriter
@@ -129,9 +141,29 @@ def _claim_job(user_id: str, token_hash: str, owner: str, conn: sqlite3.Connecti
     return _select(conn, user_id).record
 
 
+def _capped(
+    conn: sqlite3.Connection, user_id: str, history: Sequence[HistoryEntry], cap: int
+) -> Sequence[HistoryEntry]:
+    """Past `cap` history rows, rejected messages are no longer recorded; one
+    `history_capped` row says so. Only asked when a rejected row is about to be written."""
+    if not any(row.action == "rejected" for row in history):
+        return history
+    (count,) = conn.execute(
+        "SELECT count(*) FROM session_history WHERE user_id = ?", (user_id,)).fetchone()
+    if count < cap:
+        return history
+    kept = [row for row in history if row.action != "rejected"]
+    noted = conn.execute(
+        "SELECT 1 FROM session_history WHERE user_id = ? AND action = 'history_capped'",
+        (user_id,)).fetchone()
+    if noted is None:
+        kept.append(HistoryEntry("history_capped", None, {"max_history_rows": cap}))
+    return kept
+
+
 def _save_job(
     record: SessionRecord, owner: str, expected_last_seq: int, history: Sequence[HistoryEntry],
-    release: bool, conn: sqlite3.Connection,
+    release: bool, max_history: int, conn: sqlite3.Connection,
 ) -> None:
     now = utc_now()
     cursor = conn.execute(
@@ -144,7 +176,11 @@ def _save_job(
         ),
     )
     if cursor.rowcount == 0:
-        raise Fenced(record.user_id)
+        gone = conn.execute(
+            "SELECT 1 FROM sessions WHERE user_id = ?", (record.user_id,)).fetchone() is None
+        # Erased (or purged) while this connection held it: not a takeover.
+        raise SessionNotFound(record.user_id) if gone else Fenced(record.user_id)
+    history = _capped(conn, record.user_id, history, max_history)
     conn.executemany(INSERT_HISTORY, _history_params(record.user_id, history, now))
 
 
@@ -176,9 +212,11 @@ class SQLiteStore(SessionStore):
         busy_timeout_ms: int = 5000,
         max_pending_writes: int = 10_000,
         retry: RetryPolicy = RetryPolicy(),
+        max_history_rows: int = 5000,
     ) -> None:
         super().__init__()
         self.path = Path(path)
+        self.max_history_rows = max_history_rows
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
         self.retry = retry
@@ -211,8 +249,12 @@ class SQLiteStore(SessionStore):
             logger.warning("%s is not in WAL mode; writes will block reads", self.path)
 
     def _connect_writer(self) -> sqlite3.Connection:
+        create_private(self.path)  # mode 0600; the -wal and -shm files follow it
         conn = self._connect()
         try:
+            # Deleted content is overwritten with zeros, so an erased answer cannot be
+            # read back from free space in the file (OPERATORS.md: Erasure).
+            conn.execute("PRAGMA secure_delete = ON")
             self._enable_wal(conn)
             conn.execute(f"PRAGMA synchronous = {self.synchronous}")
             migrate(conn)
@@ -258,7 +300,8 @@ class SQLiteStore(SessionStore):
         history: Sequence[HistoryEntry],
         release: bool = False,
     ) -> None:
-        job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release)
+        job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release,
+                      self.max_history_rows)
         await self._write(job)
         self.committed(record.survey_id)
 
@@ -266,6 +309,43 @@ class SQLiteStore(SessionStore):
         self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
     ) -> None:
         await self._write(partial(_log_admin_job, action, survey_id, user_id, rows))
+
+    async def invite(
+        self, survey_id: str, invitations: Sequence[tuple[SessionRecord, str]]
+    ) -> None:
+        await self._write(partial(invite_job, survey_id, tuple(invitations)))
+        self.committed(survey_id)
+
+    async def erase(self, user_ids: Sequence[str]) -> list[Erased]:
+        erased = await self._write(partial(erase_job, tuple(user_ids)))
+        if erased:
+            await self._writer.submit(checkpoint_job, alone=True)
+        for survey_id in {item.survey_id for item in erased}:
+            self.committed(survey_id)
+        return erased
+
+    async def purge(self, idle_before: str, dry_run: bool = False) -> list[PurgedSession]:
+        if dry_run:
+            def listing(conn: sqlite3.Connection) -> list[PurgedSession]:
+                return idle_sessions(conn, idle_before, -1)
+            return await self._write(listing)
+        removed: list[PurgedSession] = []
+        while True:
+            chunk = await self._write(partial(purge_job, idle_before))
+            removed.extend(chunk)
+            if len(chunk) < PURGE_CHUNK:
+                break
+        if removed:
+            await self._writer.submit(checkpoint_job, alone=True)
+        for survey_id in {item.survey_id for item in removed}:
+            self.committed(survey_id)
+        return removed
+
+    async def backup(self, dest: Path) -> None:
+        try:
+            await asyncio.to_thread(backup_to, self.path, Path(dest), self.busy_timeout_ms)
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     def _reading(self) -> aiosqlite.Connection:
         if self._reader is None:

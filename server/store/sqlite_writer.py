@@ -39,6 +39,8 @@ class _Queued(Generic[T]):
     job: Job[T]
     future: asyncio.Future[T]
     loop: asyncio.AbstractEventLoop
+    # Runs by itself outside any transaction (a WAL checkpoint cannot run inside one).
+    alone: bool = False
 
 
 _STOP = object()
@@ -75,11 +77,12 @@ class SQLiteWriter:
         if self._startup_error is not None:
             raise self._startup_error
 
-    async def submit(self, job: Job[T]) -> T:
+    async def submit(self, job: Job[T], alone: bool = False) -> T:
+        """Run `job` in the next group commit; `alone`: after it, outside any transaction."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         try:
-            self._queue.put_nowait(_Queued(job, future, loop))
+            self._queue.put_nowait(_Queued(job, future, loop, alone))
         except queue.Full:
             raise TransientStorageError("too many writes are waiting") from None
         return await future
@@ -109,9 +112,13 @@ class SQLiteWriter:
                 first = self._queue.get()
                 if first is _STOP:
                     break
+                if first.alone:
+                    self._run_alone(conn, first)
+                    continue
                 if last_batch > 1:
                     time.sleep(GROUP_COMMIT_WAIT)
                 batch: list[_Queued[Any]] = [first]
+                after: _Queued[Any] | None = None
                 while len(batch) < MAX_BATCH:
                     try:
                         item = self._queue.get_nowait()
@@ -120,9 +127,14 @@ class SQLiteWriter:
                     if item is _STOP:
                         stopping = True
                         break
+                    if item.alone:
+                        after = item
+                        break
                     batch.append(item)
                 self._run_batch(conn, batch)
                 last_batch = len(batch)
+                if after is not None:
+                    self._run_alone(conn, after)
         finally:
             conn.close()
 
@@ -153,6 +165,22 @@ class SQLiteWriter:
                 loop.call_soon_threadsafe(_resolve_all, resolved)
             except RuntimeError:  # the caller's loop is closed: nobody is waiting
                 pass
+
+    @staticmethod
+    def _run_alone(conn: sqlite3.Connection, item: _Queued[Any]) -> None:
+        result: Any = None
+        failed: BaseException | None = None
+        try:
+            result = item.job(conn)
+        except sqlite3.Error as exc:
+            result, failed = None, TransientStorageError(str(exc))
+        except Exception as exc:  # reported to its caller; the writer carries on
+            logger.exception("a job outside the transactions failed")
+            failed = exc
+        try:
+            item.loop.call_soon_threadsafe(_resolve_all, [(item.future, result, failed)])
+        except RuntimeError:
+            pass
 
     @staticmethod
     def _run_job(conn: sqlite3.Connection, job: Job[Any]) -> tuple[Any, BaseException | None]:
