@@ -15,6 +15,7 @@ from ..store.records import HistoryEntry
 from ..survey import InvalidAnswer, Survey, next_step, validate_value
 from ..survey.conditions import strict_equals
 from ..voice import NoMatch, interpret
+from ..wellformed import well_formed
 from .messages import Answer, Back, Draft, ProtocolError, SeqMessage, SetAudioMode, VoiceAnswer
 from .state import SessionState
 from .views import complete_message, current_view, step_message
@@ -63,7 +64,8 @@ def _reject(
     new_state = replace(state, last_seq=message.seq)
     detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
     if isinstance(message, Answer):
-        detail["value"] = message.value
+        # A refused value may hold lone surrogates, which SQLite cannot store as text.
+        detail["value"] = well_formed(message.value)
     if isinstance(message, VoiceAnswer):
         detail["transcript"] = message.transcript
     step = getattr(message, "step", None)
