@@ -1,12 +1,14 @@
-"""Frames an attacker (or a broken browser) sends: lone surrogates."""
+"""Frames an attacker (or a broken browser) sends: lone surrogates, deep nesting."""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
 
+from server.protocol import CloseCode
 from tests.support import COMMUTE_ANSWERS, Client, RunningServer
 
 LONE = "\ud83d"  # the first half of an emoji, alone: what JSON.stringify writes for it
@@ -109,3 +111,52 @@ async def test_a_draft_with_a_lone_surrogate_never_breaks_the_session(
     welcome, step = await again.hello(user_id=client.user_id, token=client.token)
     assert welcome["resumed"] is True and step["draft"] is None
 
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+# 30,000 deep is 60 KB, within the frame limit.
+@pytest.mark.parametrize("depth", [33, 2000, 30_000])
+async def test_json_nested_deeper_than_32_is_bad_json(server: RunningServer, depth: int) -> None:
+    client = await Client.connect(server.ws_url)
+    await client.hello()
+    await client.send(f'{{"type": "answer", "seq": 1, "step": "intro", "value": {nested(depth - 1)}}}')
+    reply = await client.recv()
+    assert (reply["type"], reply["code"], reply["ack"]) == ("error", "bad_json", None), reply
+    assert (await client.answer("intro", None))["ack"] == 1  # no seq was consumed
+
+
+async def test_json_nested_32_deep_is_processed(server: RunningServer) -> None:
+    client = await Client.connect(server.ws_url)
+    await client.hello()
+    await client.send(f'{{"type": "answer", "seq": 1, "step": "intro", "value": {nested(31)}}}')
+    reply = await client.recv()
+    assert (reply["code"], reply["ack"]) == ("invalid_answer", 1)
+
+
+async def test_deep_nesting_before_hello_is_bad_json(server: RunningServer) -> None:
+    client = await Client.connect(server.ws_url)
+    await client.send(nested(5000))
+    assert (await client.recv())["code"] == "bad_json"
+    welcome, _ = await client.hello()
+    assert welcome["type"] == "welcome"
+
+
+async def test_an_unexpected_error_is_logged_and_closes_with_1011(
+    server: RunningServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not every RuntimeError is a client that went away: a bug must show."""
+    from server.gateway import live
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug in the state machine")
+
+    client = await Client.connect(server.ws_url)
+    await client.hello()
+    monkeypatch.setattr(live, "handle", broken)
+    with caplog.at_level(logging.ERROR, logger="server.gateway.connection"):
+        await client.send({"type": "answer", "seq": 1, "step": "intro", "value": None})
+        assert await client.close_code() == CloseCode.INTERNAL_ERROR
+    failures = [r for r in caplog.records if r.name == "server.gateway.connection"]
+    assert failures and "a bug in the state machine" in str(failures[0].exc_info[1])

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import strict_json
@@ -30,7 +31,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SendFailed = (WebSocketDisconnect, RuntimeError, OSError)
+# What the socket raises when the client has gone (or the socket is already closed):
+# Starlette's disconnect exceptions, uvicorn's ClientDisconnected (an OSError), and the
+# RuntimeError uvicorn raises for a send after the client's close frame. Only socket calls
+# are wrapped, so a RuntimeError anywhere else is a bug, logged and closed with 1011.
+_SOCKET_GONE = (WebSocketDisconnect, RuntimeError, OSError)
+
+
+class ClientGone(Exception):
+    """The client went away (or the socket was closed) during a socket call."""
 # Rate-limited messages in a row before the connection is closed with 4429.
 MAX_RATE_STRIKES = 20
 
@@ -44,12 +53,25 @@ class Connection:
         self.live: LiveSession | None = None
 
     async def send(self, message: dict[str, Any]) -> None:
-        await self.ws.send_text(strict_json.dumps(message))
+        text = strict_json.dumps(message)
+        try:
+            await self.ws.send_text(text)
+        except _SOCKET_GONE as exc:
+            raise ClientGone from exc
+
+    async def receive(self) -> Message:
+        try:
+            return await self.ws.receive()
+        except _SOCKET_GONE as exc:
+            raise ClientGone from exc
 
     async def close(self, code: int) -> None:
         if not self.closed:
             self.closed = True
-            await self.ws.close(code)
+            try:
+                await self.ws.close(code)
+            except _SOCKET_GONE as exc:
+                raise ClientGone from exc
 
     async def protocol_error(self, exc: ProtocolError) -> bool:
         """Answer a protocol error; False once there have been too many."""
@@ -67,7 +89,7 @@ class Connection:
         else:
             try:
                 await self.close(CloseCode.GOING_AWAY)
-            except SendFailed:
+            except ClientGone:
                 pass
 
     async def run(self) -> None:
@@ -78,13 +100,13 @@ class Connection:
             self.live = await self.start_session(hello)
             if self.live is not None:
                 await self.message_loop(self.live)
-        except SendFailed:
+        except ClientGone:
             pass  # the client went away mid-send
         except Exception:
             logger.exception("connection failed")
             try:
                 await self.close(CloseCode.INTERNAL_ERROR)
-            except SendFailed:
+            except ClientGone:
                 pass
         finally:
             if self.live is not None:
@@ -101,7 +123,7 @@ class Connection:
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
-                    frame = await self.ws.receive()
+                    frame = await self.receive()
             except TimeoutError:
                 await self.close(CloseCode.HELLO_TIMEOUT)
                 return None
@@ -147,7 +169,7 @@ class Connection:
         bucket = TokenBucket(settings.rate_limit, settings.rate_burst)
         strikes = 0
         while True:
-            frame = await self.ws.receive()
+            frame = await self.receive()
             if frame["type"] == "websocket.disconnect":
                 return
             if not bucket.take():

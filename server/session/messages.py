@@ -83,11 +83,14 @@ class Ping:
 SeqMessage = Answer | VoiceAnswer | Back | SetAudioMode
 Message = SeqMessage | Draft | Ping
 
+# PROTOCOL.md: JSON nested deeper than this is bad_json.
+MAX_DEPTH = 32
+
 KNOWN_TYPES = ("hello", "answer", "voice_answer", "back", "set_audio_mode", "draft", "ping")
 
 
 def decode_frame(text: str | None) -> dict[str, Any]:
-    """One JSON object per text frame; NaN and Infinity are not JSON.
+    """One JSON object per text frame; NaN and Infinity are not JSON, nor deep nesting.
 
     Text must be well-formed: a lone surrogate is `bad_message`, except in an answer's
     `value`, which the state machine refuses as `invalid_answer` (PROTOCOL.md).
@@ -96,10 +99,16 @@ def decode_frame(text: str | None) -> dict[str, Any]:
         raise ProtocolError(ErrorCode.BAD_JSON, "Frames must be text holding one JSON object.")
     try:
         obj = strict_json.loads(text)
+    except strict_json.TooDeep:
+        raise ProtocolError(
+            ErrorCode.BAD_JSON, f"JSON may nest at most {MAX_DEPTH} levels deep."
+        ) from None
     except ValueError:
         raise ProtocolError(ErrorCode.BAD_JSON, "The frame is not valid JSON.") from None
     if not isinstance(obj, dict):
         raise ProtocolError(ErrorCode.BAD_JSON, "The frame must hold a JSON object.")
+    if strict_json.may_be_deeper(text, MAX_DEPTH) and strict_json.deeper_than(obj, MAX_DEPTH):
+        raise ProtocolError(ErrorCode.BAD_JSON, f"JSON may nest at most {MAX_DEPTH} levels deep.")
     if wellformed.may_hold_surrogates(text) and wellformed.holds_surrogates(obj):
         _refuse_surrogates(obj)
     return obj
