@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .logs import configure_logging
 from .settings import OPTIONS, SettingsError, load_settings
-from .store import SchemaTooNew, StorageUnavailable
+from .store import DatabaseDamaged, SchemaTooNew, StorageUnavailable
 from .survey import BUNDLED_DIR, SurveyFileError, load_catalog
 
 logger = logging.getLogger("server")
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         run(serve(settings, catalog))
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, DatabaseDamaged) as exc:
         logger.error("cannot open %s: %s", settings.db, exc)
         return EXIT_CONFIG
     except (StorageUnavailable, OSError) as exc:

@@ -1,6 +1,7 @@
 """Durable sessions and their history, behind one contract (see base.py)."""
 
 from .base import (
+    DatabaseDamaged,
     Fenced,
     HistoryRow,
     SchemaTooNew,
@@ -18,7 +19,7 @@ from .retry import RetryPolicy
 from .sqlite import SQLiteStore
 
 __all__ = [
-    "Fenced", "HistoryEntry", "HistoryRow", "RetryPolicy", "SQLiteStore", "SchemaTooNew",
+    "DatabaseDamaged", "Fenced", "HistoryEntry", "HistoryRow", "RetryPolicy", "SQLiteStore", "SchemaTooNew",
     "SessionExists", "SessionNotFound", "SessionRecord", "SessionStore", "StorageUnavailable",
     "StoredSession", "TokenMismatch", "TransientStorageError", "WriteStats",
 ]

@@ -46,6 +46,10 @@ class SchemaTooNew(StoreError):
     """The database was migrated by a newer version of this server."""
 
 
+class DatabaseDamaged(StoreError):
+    """The database file is not a database, or is damaged (truncated, overwritten)."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSession:
     record: SessionRecord

@@ -18,6 +18,7 @@ import backoff
 from ..clock import utc_now
 from ..strict_json import dumps as to_json
 from .base import (
+    DatabaseDamaged,
     Fenced,
     HistoryRow,
     SessionExists,
@@ -150,6 +151,26 @@ def _select(conn: sqlite3.Connection, user_id: str) -> StoredSession:
     return _row_to_stored(row)
 
 
+def _probe(conn: sqlite3.Connection) -> None:
+    """Read the schema and the newest rows: a truncated file usually lost its last pages,
+    which is where the rightmost b-tree pages (the newest rows) live. Cheap at any size;
+    it finds most damage at start rather than at some respondent's write."""
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    conn.execute("SELECT max(rowid) FROM sessions").fetchone()
+    conn.execute("SELECT max(id), max(user_id) FROM session_history").fetchone()
+    conn.execute("SELECT max(survey_id) FROM sessions INDEXED BY sessions_by_survey").fetchone()
+
+
+def _damage(exc: sqlite3.DatabaseError) -> str | None:
+    """What is wrong with the file, in words, or None if the error is not about damage."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith("SQLITE_NOTADB"):
+        return "the file is not an SQLite database (or is encrypted)"
+    if name.startswith("SQLITE_CORRUPT"):
+        return f"the database file is damaged ({exc}); restore it from a backup"
+    return None
+
+
 class SQLiteStore(SessionStore):
     def __init__(
         self,
@@ -197,6 +218,13 @@ class SQLiteStore(SessionStore):
             self._enable_wal(conn)
             conn.execute(f"PRAGMA synchronous = {self.synchronous}")
             migrate(conn)
+            _probe(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            damage = _damage(exc)
+            if damage is None:
+                raise
+            raise DatabaseDamaged(damage) from None
         except BaseException:
             conn.close()
             raise
