@@ -84,6 +84,20 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "unavailable"}, 503, headers=NO_STORE)
 
 
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness, for a load balancer: 503 while answers could not be saved, or the server
+    is shutting down. /healthz stays liveness (the process answers and can read)."""
+    store: SessionStore = request.app.state.store
+    if request.app.state.gateway.draining:
+        return JSONResponse({"status": "shutting_down"}, 503, headers=NO_STORE)
+    trouble = store.write_trouble()
+    if trouble is None and not await store.healthy():
+        trouble = "the database cannot be read"
+    if trouble is not None:
+        return JSONResponse({"status": "unavailable", "reason": trouble}, 503, headers=NO_STORE)
+    return JSONResponse({"status": "ready"}, headers=NO_STORE)
+
+
 async def get_metrics(request: Request) -> JSONResponse:
     """Counters for operators and the benchmark; admin only, like every cross-session view."""
     admin_key: str | None = request.app.state.settings.admin_key

@@ -32,6 +32,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/api/session/{user_id}", api.get_session),
             Route("/api/metrics", api.get_metrics),
             Route("/healthz", api.healthz),
+            Route("/readyz", api.readyz),
             WebSocketRoute("/ws", gateway.endpoint),
             Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
         ],

@@ -10,6 +10,7 @@ import signal
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
+from types import FrameType
 from typing import Any, TypeVar
 
 import uvicorn
@@ -49,6 +50,19 @@ class SurveyServer(uvicorn.Server):
         finally:
             for sig in signals:
                 loop.remove_signal_handler(sig)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # With --shutdown-drain, /readyz says 503 first, so a load balancer stops sending
+        # new respondents before the open sessions are saved and closed; a second signal
+        # stops at once.
+        drain = self.gateway.settings.shutdown_drain
+        if drain > 0 and not self.gateway.draining and not self.should_exit:
+            self.gateway.draining = True
+            logger.info("draining for %.1f s before shutdown (/readyz says 503)", drain)
+            asyncio.get_running_loop().call_later(drain, super().handle_exit, sig, frame)
+            return
+        self.gateway.draining = True
+        super().handle_exit(sig, frame)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)

@@ -43,6 +43,7 @@ class Settings:
     max_pending_writes: int = 10_000
     busy_timeout_ms: int = 5000
     log_level: str = "info"
+    shutdown_drain: float = 0.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -86,6 +87,16 @@ def _positive_number(what: str, unit: str, high: int) -> Callable[[str], float]:
 
 _positive_seconds = _positive_number("a number of seconds", "seconds", 86_400)
 _per_second = _positive_number("a number per second", "per second", 1_000_000)
+
+
+def _seconds_or_zero(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, not '{text}'") from None
+    if not 0 <= value <= 3600:
+        raise ValueError(f"must be between 0 and 3600 seconds, not {text}")
+    return value
 
 
 def _host(text: str) -> str:
@@ -174,6 +185,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_pending_writes", "--max-pending-writes", "SURVEY_MAX_PENDING_WRITES",
            _int_between(1, 1_000_000), "writes that may wait for the database (default 10000)",
            "N"),
+    Option("shutdown_drain", "--shutdown-drain", "SURVEY_SHUTDOWN_DRAIN", _seconds_or_zero,
+           "on SIGTERM, seconds of /readyz 503 before connections close (default 0)", "SECONDS"),
     Option("log_level", "--log-level", "SURVEY_LOG_LEVEL", _log_level,
            "debug, info (default), warning or error", "LEVEL"),
 )

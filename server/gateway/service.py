@@ -30,6 +30,8 @@ class Gateway:
         self.store = store
         self.registry = Registry(settings.max_connections_per_address)
         self.closing = False
+        # Set on SIGTERM, before the drain period (--shutdown-drain): /readyz says 503.
+        self.draining = False
         self._connections: set[Connection] = set()
 
     async def endpoint(self, websocket: WebSocket) -> None:
@@ -100,6 +102,7 @@ class Gateway:
         if self.closing:
             return
         self.closing = True
+        self.draining = True
         connections = list(self._connections)
         if connections:
             logger.info("saving and closing %d connection(s)", len(connections))

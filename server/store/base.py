@@ -128,3 +128,7 @@ class SessionStore(ABC):
 
     @abstractmethod
     async def healthy(self) -> bool: ...
+
+    def write_trouble(self) -> str | None:
+        """Why writes are failing or stalled right now (for readiness), or None."""
+        return None

@@ -309,6 +309,9 @@ class SQLiteStore(SessionStore):
             for r in rows
         ]
 
+    def write_trouble(self) -> str | None:
+        return self._writer.trouble(stuck_after=self.busy_timeout_ms / 1000)
+
     async def healthy(self) -> bool:
         try:
             async with asyncio.timeout(2):

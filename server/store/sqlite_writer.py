@@ -32,6 +32,11 @@ MAX_BATCH = 512
 # A lone respondent never waits. Measured in bench/: at 100 respondents on one CPU, batches
 # grew about fivefold and the server used about a quarter less CPU per answer.
 GROUP_COMMIT_WAIT = 0.002
+# Readiness: a failed commit makes the store "not ready" until a commit succeeds, or until
+# this long has passed without another failure (then traffic may come back and show).
+FAILURE_MEMORY = 10.0
+# Readiness: a write queue this full is trouble before it overflows.
+QUEUE_ALARM = 0.9
 
 
 @dataclass(slots=True)
@@ -64,9 +69,35 @@ class SQLiteWriter:
         self._connect = connect
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_pending)
         self._stats = stats
+        self._max_pending = max_pending
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
+        # For readiness; written by the writer thread, read by the event loop. Plain
+        # attribute stores, atomic under the GIL: no lock on the write path.
+        self._batch_started: float | None = None
+        self._last_failure: tuple[float, str] | None = None
+
+    @property
+    def pending(self) -> int:
+        """Writes waiting in the queue (not counting the batch being written)."""
+        return self._queue.qsize()
+
+    def trouble(self, stuck_after: float) -> str | None:
+        """Why writes are failing or stalled now, in words; None when all is well."""
+        now = time.monotonic()
+        if self._thread is None or not self._thread.is_alive():
+            return "the database writer is not running"
+        started = self._batch_started
+        if started is not None and now - started > stuck_after:
+            return f"a commit has been waiting {now - started:.1f} s (is the database locked?)"
+        failure = self._last_failure
+        if failure is not None and now - failure[0] < FAILURE_MEMORY:
+            return f"the last commit failed: {failure[1]}"
+        pending = self._queue.qsize()
+        if pending >= QUEUE_ALARM * self._max_pending:
+            return f"{pending} writes are waiting (the limit is {self._max_pending})"
+        return None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
@@ -128,11 +159,13 @@ class SQLiteWriter:
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Queued[Any]]) -> None:
         outcomes: list[tuple[Any, BaseException | None]] = []
+        self._batch_started = time.monotonic()
         try:
             conn.execute("BEGIN IMMEDIATE")
             for item in batch:
                 outcomes.append(self._run_job(conn, item.job))
             conn.execute("COMMIT")
+            self._last_failure = None
             self._stats.commits += 1
             self._stats.writes += len(batch)
             size = len(batch)
@@ -141,8 +174,11 @@ class SQLiteWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             logger.warning("a commit of %d write(s) failed: %s", len(batch), exc)
+            self._last_failure = (time.monotonic(), str(exc))
             failure = TransientStorageError(str(exc))
             outcomes = [(None, failure)] * len(batch)
+        finally:
+            self._batch_started = None
         # One wake-up per event loop for the whole batch, not one per write: each
         # call_soon_threadsafe writes to the loop's self-pipe.
         by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
