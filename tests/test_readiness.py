@@ -43,7 +43,7 @@ async def test_readyz_is_503_while_commits_fail_and_ready_again_after(tmp_path: 
                 return (await status(http, "/readyz"))[0] == 503
 
             await wait_until(not_ready)
-            code, body = await status(http, "/readyz")
+            _, body = await status(http, "/readyz")
             assert body["status"] == "unavailable" and body["reason"], body
             assert await status(http, "/healthz") == (200, {"status": "ok"})  # still alive
             assert (await client.recv())["code"] == "storage_unavailable"
