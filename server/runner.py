@@ -101,6 +101,7 @@ def make_store(settings: Settings) -> SQLiteStore:
         busy_timeout_ms=settings.busy_timeout_ms,
         max_pending_writes=settings.max_pending_writes,
         retry=settings.retry,
+        write_timeout=settings.write_timeout,
     )
 
 

@@ -42,6 +42,7 @@ class Settings:
     max_connections_per_address: int = 100
     max_pending_writes: int = 10_000
     busy_timeout_ms: int = 5000
+    write_timeout: float = 5.0
     log_level: str = "info"
     shutdown_drain: float = 0.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -185,6 +186,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_pending_writes", "--max-pending-writes", "SURVEY_MAX_PENDING_WRITES",
            _int_between(1, 1_000_000), "writes that may wait for the database (default 10000)",
            "N"),
+    Option("write_timeout", "--write-timeout", "SURVEY_WRITE_TIMEOUT",
+           _positive_number("a number of seconds", "seconds", 600),
+           "seconds a write may wait for the database before storage_unavailable (default 5)",
+           "SECONDS"),
     Option("shutdown_drain", "--shutdown-drain", "SURVEY_SHUTDOWN_DRAIN", _seconds_or_zero,
            "on SIGTERM, seconds of /readyz 503 before connections close (default 0)", "SECONDS"),
     Option("log_level", "--log-level", "SURVEY_LOG_LEVEL", _log_level,

@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -180,10 +181,13 @@ class SQLiteStore(SessionStore):
         busy_timeout_ms: int = 5000,
         max_pending_writes: int = 10_000,
         retry: RetryPolicy = RetryPolicy(),
+        write_timeout: float = 5.0,
     ) -> None:
         self.path = Path(path)
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
+        # Each write's time to StorageUnavailable, from when the store takes it up.
+        self.write_timeout = write_timeout
         self.retry = retry
         self.stats = WriteStats()
         self._retrying = Retrying(retry, self.stats)
@@ -244,7 +248,8 @@ class SQLiteStore(SessionStore):
             self._reader = None
 
     async def _write(self, job: Job[T]) -> T:
-        return await self._retrying(lambda: self._writer.submit(job))
+        deadline = time.monotonic() + self.write_timeout
+        return await self._retrying(lambda: self._writer.submit(job, deadline), deadline)
 
     async def create(
         self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
@@ -309,8 +314,18 @@ class SQLiteStore(SessionStore):
             for r in rows
         ]
 
+    @property
+    def pending_writes(self) -> int:
+        return self._writer.pending
+
+    @property
+    def commit_busy_for(self) -> float:
+        """Seconds the commit in progress has taken so far (0 when the writer is idle)."""
+        return self._writer.busy_for
+
     def write_trouble(self) -> str | None:
-        return self._writer.trouble(stuck_after=self.busy_timeout_ms / 1000)
+        # Half the write timeout: the load balancer hears of a lock before writes fail.
+        return self._writer.trouble(stuck_after=self.write_timeout / 2)
 
     async def healthy(self) -> bool:
         try:
