@@ -41,6 +41,14 @@ def _bearer(request: Request) -> str | None:
     return credentials if scheme.lower() == "bearer" and credentials else None
 
 
+def admin_only(request: Request) -> None:
+    """401 unless the request carries the admin key as a Bearer token."""
+    admin_key: str | None = request.app.state.settings.admin_key
+    presented = _bearer(request)
+    if presented is None or not secret_matches(presented, admin_key):
+        raise unauthorized()
+
+
 def session_body(stored: StoredSession) -> dict[str, Any]:
     record = stored.record
     return {
@@ -100,10 +108,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 async def get_metrics(request: Request) -> JSONResponse:
     """Counters for operators and the benchmark; admin only, like every cross-session view."""
-    admin_key: str | None = request.app.state.settings.admin_key
-    presented = _bearer(request)
-    if presented is None or not secret_matches(presented, admin_key):
-        raise unauthorized()
+    admin_only(request)
     store: SessionStore = request.app.state.store
     stats = store.stats
     # A copy first: the writer thread may add a batch size while this runs.

@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api, pages
 from .gateway.service import Gateway
+from .metrics_export import make_registry, metrics_endpoint
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog
@@ -31,6 +32,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/s/{survey_id}", pages.survey_page),
             Route("/api/session/{user_id}", api.get_session),
             Route("/api/metrics", api.get_metrics),
+            Route("/metrics", metrics_endpoint),
             Route("/healthz", api.healthz),
             Route("/readyz", api.readyz),
             WebSocketRoute("/ws", gateway.endpoint),
@@ -43,4 +45,5 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.catalog = catalog
     app.state.store = store
     app.state.gateway = gateway
+    app.state.metrics_registry = make_registry(gateway, store, settings.db)
     return app

@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from .app import create_app
 from .gateway.service import Gateway
+from .metrics_export import serve_on_port
 from .settings import Settings
 from .store import SQLiteStore
 from .survey import SurveyCatalog
@@ -134,6 +135,13 @@ async def serve(settings: Settings, catalog: SurveyCatalog) -> None:
         # it again and again under load and pause every connection while they do.
         gc.collect()
         gc.freeze()
-        await server.serve()
+        metrics_server = None
+        if settings.metrics_port is not None:
+            metrics_server, _ = serve_on_port(app.state.metrics_registry, settings.metrics_port)
+        try:
+            await server.serve()
+        finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
     finally:
         await store.close()

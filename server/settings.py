@@ -45,6 +45,7 @@ class Settings:
     write_timeout: float = 5.0
     log_level: str = "info"
     shutdown_drain: float = 0.0
+    metrics_port: int | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -190,6 +191,9 @@ OPTIONS: tuple[Option, ...] = (
            _positive_number("a number of seconds", "seconds", 600),
            "seconds a write may wait for the database before storage_unavailable (default 5)",
            "SECONDS"),
+    Option("metrics_port", "--metrics-port", "SURVEY_METRICS_PORT", _int_between(0, 65535),
+           "also serve /metrics on 127.0.0.1 at this port, without a key (0: a free port)",
+           "PORT"),
     Option("shutdown_drain", "--shutdown-drain", "SURVEY_SHUTDOWN_DRAIN", _seconds_or_zero,
            "on SIGTERM, seconds of /readyz 503 before connections close (default 0)", "SECONDS"),
     Option("log_level", "--log-level", "SURVEY_LOG_LEVEL", _log_level,

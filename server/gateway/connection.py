@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import Message
@@ -12,10 +13,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .. import strict_json
 from ..protocol import MAX_PROTOCOL_ERRORS, CloseCode, ErrorCode, error
 from ..session.messages import (
+    Answer,
+    Back,
+    Draft,
     HandshakeError,
     Hello,
     Ping,
     ProtocolError,
+    SetAudioMode,
+    VoiceAnswer,
     decode_frame,
     parse_hello,
     parse_message,
@@ -42,6 +48,11 @@ class ClientGone(Exception):
     """The client went away (or the socket was closed) during a socket call."""
 # Rate-limited messages in a row before the connection is closed with 4429.
 MAX_RATE_STRIKES = 20
+# For the messages counter: the wire name of each parsed message's class.
+TYPE_NAMES: dict[type, str] = {
+    Answer: "answer", VoiceAnswer: "voice_answer", Back: "back",
+    SetAudioMode: "set_audio_mode", Draft: "draft", Ping: "ping",
+}
 
 
 class Connection:
@@ -51,8 +62,12 @@ class Connection:
         self.protocol_errors = 0
         self.closed = False
         self.live: LiveSession | None = None
+        self.metrics = gateway.metrics
 
     async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "error":
+            errors = self.metrics.errors
+            errors[message["code"]] = errors.get(message["code"], 0) + 1
         text = strict_json.dumps(message)
         try:
             await self.ws.send_text(text)
@@ -68,6 +83,8 @@ class Connection:
     async def close(self, code: int) -> None:
         if not self.closed:
             self.closed = True
+            if code == CloseCode.SUPERSEDED:  # every takeover path closes through here
+                self.metrics.sessions_superseded += 1
             try:
                 await self.ws.close(code)
             except _SOCKET_GONE as exc:
@@ -130,12 +147,15 @@ class Connection:
             if frame["type"] == "websocket.disconnect":
                 return None
             try:
-                return parse_hello(decode_frame(frame.get("text")))
+                hello = parse_hello(decode_frame(frame.get("text")))
+                self.metrics.messages["hello"] += 1
+                return hello
             except HandshakeError as exc:
                 await self.send(exc.reply())
                 await self.close(exc.close_code)
                 return None
             except ProtocolError as exc:
+                self.metrics.messages["invalid"] += 1
                 if not await self.protocol_error(exc):
                     return None
 
@@ -157,6 +177,10 @@ class Connection:
             return None
         # Known before anything is sent, so a send that fails still releases the session.
         live = self.live = established.live
+        if established.resumed:
+            self.metrics.sessions_resumed += 1
+        else:
+            self.metrics.sessions_created += 1
         welcome = welcome_message(
             live.survey, live.state, resumed=established.resumed, token=established.token
         )
@@ -168,8 +192,11 @@ class Connection:
         settings = self.gateway.settings
         bucket = TokenBucket(settings.rate_limit, settings.rate_burst)
         strikes = 0
+        metrics = self.metrics
+        counts = metrics.messages
         while True:
             frame = await self.receive()
+            received = time.perf_counter()
             if frame["type"] == "websocket.disconnect":
                 return
             if not bucket.take():
@@ -182,11 +209,14 @@ class Connection:
             strikes = 0
             try:
                 message = parse_message(decode_frame(frame.get("text")))
+                counts[TYPE_NAMES[type(message)]] += 1
                 if isinstance(message, Ping):
                     await self.send({"type": "pong"})
                     continue
+                was_completed = live.state.completed
                 replies = await live.apply(message)
             except ProtocolError as exc:
+                counts["invalid"] += 1
                 if not await self.protocol_error(exc):
                     return
                 continue
@@ -195,3 +225,7 @@ class Connection:
                 return
             for reply in replies:
                 await self.send(reply)
+            if live.state.completed and not was_completed:
+                metrics.sessions_completed += 1
+            if replies and replies[-1].get("ack") is not None:  # an ack: its latency
+                metrics.ack_latency.observe(time.perf_counter() - received)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from starlette.websockets import WebSocket
 
+from ..metrics import ServerMetrics
 from ..protocol import CloseCode, ErrorCode, error
 from ..settings import Settings
 from ..store import SessionStore, StorageUnavailable
@@ -29,6 +30,7 @@ class Gateway:
         self.catalog = catalog
         self.store = store
         self.registry = Registry(settings.max_connections_per_address)
+        self.metrics = ServerMetrics()
         self.closing = False
         # Set on SIGTERM, before the drain period (--shutdown-drain): /readyz says 503.
         self.draining = False
@@ -46,6 +48,7 @@ class Gateway:
             await websocket.close(CloseCode.GOING_AWAY)
             return
         if not self.registry.admit(address):
+            self.metrics.errors[ErrorCode.RATE_LIMITED.value] += 1
             await websocket.send_json(error(ErrorCode.RATE_LIMITED, "Too many connections."))
             await websocket.close(CloseCode.RATE_LIMITED)
             return

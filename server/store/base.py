@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..histogram import LATENCY_BUCKETS, Histogram
 from .records import HistoryEntry, SessionRecord
 
 
@@ -76,6 +77,8 @@ class WriteStats:
     writes: int = 0
     retries: int = 0
     batch_sizes: dict[int, int] = field(default_factory=dict)
+    # Seconds from a batch's BEGIN (lock wait included) to its COMMIT, successful ones.
+    commit_seconds: Histogram = field(default_factory=lambda: Histogram(LATENCY_BUCKETS))
 
 
 class SessionStore(ABC):

@@ -248,6 +248,9 @@ class SQLiteWriter:
             self._stats.writes += len(batch)
             size = len(batch)
             self._stats.batch_sizes[size] = self._stats.batch_sizes.get(size, 0) + 1
+            started = self._batch_started
+            if started is not None:
+                self._stats.commit_seconds.observe(time.monotonic() - started)
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
