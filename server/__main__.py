@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging("info")
         logger.error("bad setting %s", exc)
         return EXIT_CONFIG
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.log_identifiers)
     try:
         catalog = load_catalog(settings.surveys)
     except SurveyFileError as exc:

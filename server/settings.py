@@ -46,6 +46,8 @@ class Settings:
     log_level: str = "info"
     shutdown_drain: float = 0.0
     metrics_port: int | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_identifiers: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -99,6 +101,20 @@ def _seconds_or_zero(text: str) -> float:
     if not 0 <= value <= 3600:
         raise ValueError(f"must be between 0 and 3600 seconds, not {text}")
     return value
+
+
+def _log_format(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("text", "json"):
+        raise ValueError(f"must be text or json, not '{text}'")
+    return value
+
+
+def _on_off(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"must be on or off, not '{text}'")
+    return value == "on"
 
 
 def _host(text: str) -> str:
@@ -198,6 +214,10 @@ OPTIONS: tuple[Option, ...] = (
            "on SIGTERM, seconds of /readyz 503 before connections close (default 0)", "SECONDS"),
     Option("log_level", "--log-level", "SURVEY_LOG_LEVEL", _log_level,
            "debug, info (default), warning or error", "LEVEL"),
+    Option("log_format", "--log-format", "SURVEY_LOG_FORMAT", _log_format,
+           "text (default) or json: one JSON object per line", "FORMAT"),
+    Option("log_identifiers", "--log-identifiers", "SURVEY_LOG_IDENTIFIERS", _on_off,
+           "on: access lines keep query strings and session user ids (default off)", "ON|OFF"),
 )
 
 
