@@ -77,6 +77,7 @@ class Respondent:
     errors: Counter[str] = field(default_factory=Counter)
     closes: Counter[int] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
+    unavailable_after: list[float] = field(default_factory=list)  # send -> storage_unavailable
 
     async def run(self, stop: asyncio.Event) -> None:
         """Answer until `stop`, then finish: nothing left pending."""
@@ -105,10 +106,13 @@ class Respondent:
         hello: dict[str, Any] = {"type": "hello", "protocol": 1}
         if self.user_id is not None:
             hello.update(user_id=self.user_id, token=self.token)
+        started = asyncio.get_running_loop().time()
         await ws.send(json.dumps(hello))
         welcome = await self._recv(ws)
         if welcome["type"] != "welcome":
-            self.errors[f"hello:{welcome.get('code')}"] += 1
+            self.errors[welcome.get("code", "?")] += 1
+            if welcome.get("code") == "storage_unavailable":
+                self.unavailable_after.append(asyncio.get_running_loop().time() - started)
             return
         if self.user_id is None:
             self.sessions += 1
@@ -133,6 +137,8 @@ class Respondent:
             reply = await self._recv(ws)
             if reply["type"] == "error":
                 self.errors[reply["code"]] += 1
+                if reply["code"] == "storage_unavailable":
+                    self.unavailable_after.append(asyncio.get_running_loop().time() - started)
                 if reply["code"] in ("storage_unavailable", "rate_limited"):
                     await asyncio.sleep(RECONNECT_POLL)  # then the same message again
                     continue
