@@ -77,6 +77,8 @@ class Respondent:
     errors: Counter[str] = field(default_factory=Counter)
     closes: Counter[int] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
+    connected: bool = False  # a socket open (from the handshake on)
+    finished: int = 0  # sessions answered to the end
     unavailable_after: list[float] = field(default_factory=list)  # send -> storage_unavailable
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -88,6 +90,7 @@ class Respondent:
                 await asyncio.sleep(RECONNECT_POLL)
                 continue
             self.connections += 1
+            self.connected = True
             try:
                 await self.converse(ws, stop)
             except ConnectionClosed as exc:
@@ -95,6 +98,7 @@ class Respondent:
             except TimeoutError:
                 self.errors["reply_timeout"] += 1
             finally:
+                self.connected = False
                 await ws.close()
 
     async def _recv(self, ws: ClientConnection) -> dict[str, Any]:
@@ -126,6 +130,7 @@ class Respondent:
                 if stop.is_set():
                     return
                 if view["type"] == "complete":
+                    self.finished += 1
                     self.user_id = self.token = None  # a new respondent, a new session
                     return
                 step = view["step"]

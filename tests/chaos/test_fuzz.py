@@ -108,7 +108,10 @@ class Alongside:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        self.loop.run_until_complete(self.respondent.run(self.stop))
+        try:
+            self.loop.run_until_complete(self.respondent.run(self.stop))
+        finally:
+            self.loop.close()
 
     def latencies_from(self, start: int) -> list[float]:
         return list(self.respondent.latencies[start:])
