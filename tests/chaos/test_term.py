@@ -48,7 +48,7 @@ async def test_sigterm_under_load_closes_with_1001_and_loses_nothing(tmp_path: P
     report("SIGTERM under load", {
         "respondents": SCALE.respondents, "acknowledged before SIGTERM": acked_before,
         "exit status": exit_code, "stop took s": round(stopping_took, 2),
-        "sockets open at SIGTERM": connected, "sockets closed 1001": going_away,
+        "sockets open just before SIGTERM": connected, "sockets closed 1001": going_away,
         "sessions finished while stopping": finished_meanwhile,
         "close codes": dict(sum((r.closes for r in respondents), Counter())),
         "errors": dict(sum((r.errors for r in respondents), Counter())), **verdict.figures(),
