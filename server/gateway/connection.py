@@ -46,6 +46,8 @@ _SOCKET_GONE = (WebSocketDisconnect, RuntimeError, OSError)
 
 class ClientGone(Exception):
     """The client went away (or the socket was closed) during a socket call."""
+
+
 # Rate-limited messages in a row before the connection is closed with 4429.
 MAX_RATE_STRIKES = 20
 # For the messages counter: the wire name of each parsed message's class.
