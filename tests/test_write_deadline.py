@@ -76,3 +76,35 @@ async def test_a_lock_shorter_than_the_timeout_delays_but_loses_nothing(tmp_path
         results = await answers
         assert [reply.get("ack") for reply, _ in results] == [1] * 40
         assert server.store.stats.retries == 0
+
+
+async def test_more_waiting_writes_than_one_batch_holds_still_meet_their_deadline(
+    tmp_path: Path,
+) -> None:
+    """1,200 writes (the writer's batch holds 512) under a lock: each refused on time."""
+    from server.store import HistoryEntry, SessionRecord, SQLiteStore, StorageUnavailable
+
+    store = SQLiteStore(tmp_path / "s.db", write_timeout=WRITE_TIMEOUT)
+    await store.open()
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+
+    async def create(n: int) -> float:
+        record = SessionRecord(
+            user_id=f"u{n}", survey_id="s", survey_version=1, current_step="S1", answers={},
+            step_history=[], is_audio_mode=False, session_data={}, last_seq=0, completed=False,
+        )
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            await store.create(record, "hash", "owner", [HistoryEntry("created")])
+        return time.monotonic() - started
+
+    try:
+        waits = await asyncio.gather(*(create(n) for n in range(1200)))
+    finally:
+        blocker.execute("ROLLBACK")
+        await store.close()
+    print(f"\n1200 waiting writes: storage_unavailable after {min(waits):.2f} to "
+          f"{max(waits):.2f} s (write timeout {WRITE_TIMEOUT} s)")
+    assert min(waits) >= WRITE_TIMEOUT * 0.9
+    assert max(waits) <= WRITE_TIMEOUT + MARGIN
