@@ -14,7 +14,7 @@ from .commands import access, lifecycle, results
 from .commands.common import CommandError
 from .logs import configure_logging
 from .settings import OPTIONS, SettingsError, load_settings
-from .store import SchemaTooNew, StorageUnavailable
+from .store import DatabaseDamaged, SchemaTooNew, StorageUnavailable
 from .survey import BUNDLED_DIR, SurveyFileError, load_catalog
 
 logger = logging.getLogger("server")
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging("info")
         logger.error("bad setting %s", exc)
         return EXIT_CONFIG
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.log_identifiers)
     try:
         catalog = load_catalog(settings.surveys)
     except SurveyFileError as exc:
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         run(serve(settings, catalog))
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, DatabaseDamaged) as exc:
         logger.error("cannot open %s: %s", settings.db, exc)
         return EXIT_CONFIG
     except (StorageUnavailable, OSError) as exc:

@@ -19,6 +19,7 @@ from .operators import lifecycle_api
 from .operators.console import console_routes
 from .operators.live import LiveFeed
 from .operators.sign_in import SignInLimits
+from .metrics_export import make_registry, metrics_endpoint
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog
@@ -57,7 +58,9 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/api/surveys/{survey_id}/live", operators_api.live_figures),
             Route("/api/metrics", api.get_metrics),
             *console_routes(),
+            Route("/metrics", metrics_endpoint),
             Route("/healthz", api.healthz),
+            Route("/readyz", api.readyz),
             WebSocketRoute("/ws", gateway.endpoint),
             Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
         ],
@@ -71,4 +74,5 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.housekeeping = housekeeping
     app.state.live = live
     app.state.sign_in_limits = SignInLimits()
+    app.state.metrics_registry = make_registry(gateway, store, settings.db)
     return app

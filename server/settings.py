@@ -51,6 +51,7 @@ class Settings:
     max_connections: int = 10_000
     header_timeout: float = 10.0
     busy_timeout_ms: int = 5000
+    write_timeout: float = 5.0
     log_level: str = "info"
     # Seconds a session not completed may stay idle and still be resumed; 0: forever.
     session_ttl: float = 90 * 86_400
@@ -62,6 +63,10 @@ class Settings:
     backup_keep: int = 28
     max_history_rows: int = 5000
     new_sessions_per_minute: int = 60
+    shutdown_drain: float = 0.0
+    metrics_port: int | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_identifiers: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -119,6 +124,30 @@ def _positive_duration(text: str) -> float:
     if value <= 0:
         raise ValueError("must be more than 0")
     return value
+
+
+def _seconds_or_zero(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, not '{text}'") from None
+    if not 0 <= value <= 3600:
+        raise ValueError(f"must be between 0 and 3600 seconds, not {text}")
+    return value
+
+
+def _log_format(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("text", "json"):
+        raise ValueError(f"must be text or json, not '{text}'")
+    return value
+
+
+def _on_off(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"must be on or off, not '{text}'")
+    return value == "on"
 
 
 def _host(text: str) -> str:
@@ -275,8 +304,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("new_sessions_per_minute", "--new-sessions-per-minute",
            "SURVEY_NEW_SESSIONS_PER_MINUTE", _int_between(1, 1_000_000),
            "new sessions one client address may start per minute (default 60)", "N"),
+    Option("write_timeout", "--write-timeout", "SURVEY_WRITE_TIMEOUT",
+           _positive_number("a number of seconds", "seconds", 600),
+           "seconds a write may wait for the database before storage_unavailable (default 5)",
+           "SECONDS"),
+    Option("metrics_port", "--metrics-port", "SURVEY_METRICS_PORT", _int_between(0, 65535),
+           "also serve /metrics on 127.0.0.1 at this port, without a key (0: a free port)",
+           "PORT"),
+    Option("shutdown_drain", "--shutdown-drain", "SURVEY_SHUTDOWN_DRAIN", _seconds_or_zero,
+           "on SIGTERM, seconds of /readyz 503 before connections close (default 0)", "SECONDS"),
     Option("log_level", "--log-level", "SURVEY_LOG_LEVEL", _log_level,
            "debug, info (default), warning or error", "LEVEL"),
+    Option("log_format", "--log-format", "SURVEY_LOG_FORMAT", _log_format,
+           "text (default) or json: one JSON object per line", "FORMAT"),
+    Option("log_identifiers", "--log-identifiers", "SURVEY_LOG_IDENTIFIERS", _on_off,
+           "on: access lines keep query strings and session user ids (default off)", "ON|OFF"),
 )
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.websockets import WebSocket
 
 from ..durations import timestamp_before
+from ..metrics import ServerMetrics
 from ..protocol import CloseCode, ErrorCode, error
 from ..settings import Settings
 from ..store import SessionStore, StorageUnavailable
@@ -37,7 +38,10 @@ class Gateway:
         self.registry = Registry(settings.max_connections_per_address)
         self.budgets = AddressBudgets(settings.address_rate_limit, settings.address_rate_burst)
         self.new_sessions = NewSessionLimit(settings.new_sessions_per_minute)
+        self.metrics = ServerMetrics()
         self.closing = False
+        # Set on SIGTERM, before the drain period (--shutdown-drain): /readyz says 503.
+        self.draining = False
         self._connections: set[Connection] = set()
 
     async def endpoint(self, websocket: WebSocket) -> None:
@@ -56,6 +60,7 @@ class Gateway:
             await websocket.close(CloseCode.GOING_AWAY)
             return
         if not self.registry.admit(address):
+            self.metrics.errors[ErrorCode.RATE_LIMITED.value] += 1
             await websocket.send_json(error(ErrorCode.RATE_LIMITED, "Too many connections."))
             await websocket.close(CloseCode.RATE_LIMITED)
             return
@@ -133,6 +138,7 @@ class Gateway:
         if self.closing:
             return
         self.closing = True
+        self.draining = True
         connections = list(self._connections)
         if connections:
             logger.info("saving and closing %d connection(s)", len(connections))

@@ -16,6 +16,7 @@ from ..survey import InvalidAnswer, Survey, next_step, validate_value
 from ..survey.conditions import strict_equals
 from ..survey.languages import pick
 from ..voice import NoMatch, interpret
+from ..wellformed import well_formed
 from .messages import (
     Answer,
     Back,
@@ -94,7 +95,8 @@ def _reject(
     new_state = replace(state, last_seq=message.seq)
     detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
     if isinstance(message, Answer):
-        detail["value"], cut = _clipped(message.value)
+        # A refused value may hold lone surrogates, which SQLite cannot store as text.
+        detail["value"], cut = _clipped(well_formed(message.value))
         if cut:
             detail["truncated"] = True
     if isinstance(message, VoiceAnswer):

@@ -2,6 +2,7 @@
 
 from .base import (
     Erased,
+    DatabaseDamaged,
     Fenced,
     HistoryRow,
     PurgedSession,
@@ -32,6 +33,7 @@ from .sqlite import SQLiteStore
 
 __all__ = [
     "STATUSES",
+    "DatabaseDamaged",
     "Erased",
     "Fenced",
     "HistoryEntry",

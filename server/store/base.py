@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..histogram import LATENCY_BUCKETS, Histogram
 from .records import HistoryEntry, SessionRecord
 from .results import ResultsReader
 
@@ -56,6 +57,10 @@ class SchemaTooNew(StoreError):
     """The database was migrated by a newer version of this server."""
 
 
+class DatabaseDamaged(StoreError):
+    """The database file is not a database, or is damaged (truncated, overwritten)."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSession:
     record: SessionRecord
@@ -95,6 +100,8 @@ class WriteStats:
     writes: int = 0
     retries: int = 0
     batch_sizes: dict[int, int] = field(default_factory=dict)
+    # Seconds from a batch's BEGIN (lock wait included) to its COMMIT, successful ones.
+    commit_seconds: Histogram = field(default_factory=lambda: Histogram(LATENCY_BUCKETS))
 
 
 class SessionStore(ABC):
@@ -194,3 +201,7 @@ class SessionStore(ABC):
     @abstractmethod
     async def backup(self, dest: Path) -> None:
         """Write a consistent, checked copy of the data to `dest` while serving goes on."""
+
+    def write_trouble(self) -> str | None:
+        """Why writes are failing or stalled right now (for readiness), or None."""
+        return None

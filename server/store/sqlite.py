@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..clock import utc_now
 from ..strict_json import dumps as to_json
 from .base import (
     Erased,
+    DatabaseDamaged,
     Fenced,
     HistoryRow,
     PurgedSession,
@@ -203,6 +205,26 @@ def _select(conn: sqlite3.Connection, user_id: str) -> StoredSession:
     return _row_to_stored(row)
 
 
+def _probe(conn: sqlite3.Connection) -> None:
+    """Read the schema and the newest rows: a truncated file usually lost its last pages,
+    which is where the rightmost b-tree pages (the newest rows) live. Cheap at any size;
+    it finds most damage at start rather than at some respondent's write."""
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    conn.execute("SELECT max(rowid) FROM sessions").fetchone()
+    conn.execute("SELECT max(id), max(user_id) FROM session_history").fetchone()
+    conn.execute("SELECT max(survey_id) FROM sessions INDEXED BY sessions_by_survey").fetchone()
+
+
+def _damage(exc: sqlite3.DatabaseError) -> str | None:
+    """What is wrong with the file, in words, or None if the error is not about damage."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith("SQLITE_NOTADB"):
+        return "the file is not an SQLite database (or is encrypted)"
+    if name.startswith("SQLITE_CORRUPT"):
+        return f"the database file is damaged ({exc}); restore it from a backup"
+    return None
+
+
 class SQLiteStore(SessionStore):
     def __init__(
         self,
@@ -213,12 +235,15 @@ class SQLiteStore(SessionStore):
         max_pending_writes: int = 10_000,
         retry: RetryPolicy = RetryPolicy(),
         max_history_rows: int = 5000,
+        write_timeout: float = 5.0,
     ) -> None:
         super().__init__()
         self.path = Path(path)
         self.max_history_rows = max_history_rows
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
+        # Each write's time to StorageUnavailable, from when the store takes it up.
+        self.write_timeout = write_timeout
         self.retry = retry
         self.stats = WriteStats()
         self._retrying = Retrying(retry, self.stats)
@@ -258,6 +283,13 @@ class SQLiteStore(SessionStore):
             self._enable_wal(conn)
             conn.execute(f"PRAGMA synchronous = {self.synchronous}")
             migrate(conn)
+            _probe(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            damage = _damage(exc)
+            if damage is None:
+                raise
+            raise DatabaseDamaged(damage) from None
         except BaseException:
             conn.close()
             raise
@@ -278,7 +310,8 @@ class SQLiteStore(SessionStore):
             self._reader = None
 
     async def _write(self, job: Job[T]) -> T:
-        return await self._retrying(lambda: self._writer.submit(job))
+        deadline = time.monotonic() + self.write_timeout
+        return await self._retrying(lambda: self._writer.submit(job, deadline), deadline)
 
     async def create(
         self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
@@ -390,6 +423,19 @@ class SQLiteStore(SessionStore):
             HistoryRow(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]), r[5], r[6])
             for r in rows
         ]
+
+    @property
+    def pending_writes(self) -> int:
+        return self._writer.pending
+
+    @property
+    def commit_busy_for(self) -> float:
+        """Seconds the commit in progress has taken so far (0 when the writer is idle)."""
+        return self._writer.busy_for
+
+    def write_trouble(self) -> str | None:
+        # Half the write timeout: the load balancer hears of a lock before writes fail.
+        return self._writer.trouble(stuck_after=self.write_timeout / 2)
 
     async def healthy(self) -> bool:
         try:

@@ -13,6 +13,17 @@ const MAX_DELAY = 30000;
 const STABLE_AFTER = 5000;
 const RATE_LIMIT_PAUSE = 5000;
 
+// Text on the wire must be well-formed Unicode (PROTOCOL.md): a lone surrogate (half an
+// emoji, cut by an editor or a paste) becomes U+FFFD, as String.prototype.toWellFormed does,
+// instead of a frame the server must refuse. The regex is the fallback for older browsers.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+export function wellFormed(text) {
+  return typeof text.toWellFormed === "function"
+    ? text.toWellFormed()
+    : text.replace(LONE_SURROGATE, "\uFFFD");
+}
+const wellFormedStrings = (key, value) => (typeof value === "string" ? wellFormed(value) : value);
+
 export class Link {
   constructor(url, { onOpen, onMessage, onDown, onStop }) {
     this.url = url;
@@ -75,7 +86,7 @@ export class Link {
 
   send(message) {
     if (!this.open) return false;
-    this.ws.send(JSON.stringify(message));
+    this.ws.send(JSON.stringify(message, wellFormedStrings));
     return true;
   }
 }
