@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
+NGINX ?= /usr/sbin/nginx
 
-.PHONY: run test check bench example-db browser postgres clean
+.PHONY: run test check bench chaos example-db browser proxy postgres clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -30,7 +31,7 @@ run: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m server check
 
-test: $(VENV)/.installed-test browser postgres
+test: $(VENV)/.installed-test browser proxy postgres
 	$(PY) -m pytest
 
 # Browser tests use Debian's Chromium (SURVEY_CHROMIUM overrides the path); where apt-get is
@@ -52,10 +53,25 @@ postgres:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
 	else echo "install PostgreSQL (initdb, pg_ctl) or set SURVEY_TEST_POSTGRES" >&2; exit 1; fi
 
+# Proxy tests run Debian's nginx in front of the server (SURVEY_NGINX overrides the path).
+# Where it cannot be installed they are skipped, and pytest prints why.
+proxy:
+	@if [ -x "$${SURVEY_NGINX:-$(NGINX)}" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx-light; } \
+	  || echo "could not install nginx: the proxy tests will be skipped"; \
+	else echo "no apt-get to install nginx with: the proxy tests will be skipped"; fi
+
 # The load benchmark (about four minutes): the server against a bare echo endpoint.
 # Options: make bench BENCH_ARGS="--rounds 5 --profile bench/results"
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench --json bench/results/latest.json $(BENCH_ARGS)
+
+# The chaos suite at full size (a few minutes), printing its figures; `make test` runs a
+# short version of it (tests/chaos/, CHAOS_SCALE unset).
+chaos: $(VENV)/.installed-test
+	CHAOS_SCALE=full $(PY) -m pytest -s -q tests/chaos
 
 example-db: $(VENV)/.installed
 	$(PY) -m server.example_db survey_sessions.db.example

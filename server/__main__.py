@@ -10,18 +10,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .commands import copy_db, results
+from .access import AccessConfigError, check_link_secret
+from .commands import access, copy_db, lifecycle, results
 from .commands.common import CommandError
 from .logs import configure_logging
 from .settings import OPTIONS, Settings, SettingsError, describe_db, load_settings
-from .store import SchemaTooNew, StorageUnavailable
+from .store import DatabaseDamaged, SchemaTooNew, StorageUnavailable
 from .survey import BUNDLED_DIR, SurveyCatalog, SurveyFileError, load_catalog
 
 logger = logging.getLogger("server")
 
 EXIT_CONFIG = 2
 # Modules of operators' commands (server/commands/), each registering its own subcommands.
-COMMAND_MODULES = (results, copy_db)
+COMMAND_MODULES = (results, access, lifecycle, copy_db)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,11 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging("info")
         logger.error("bad setting %s", exc)
         return EXIT_CONFIG
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.log_identifiers)
     try:
         catalog = load_catalog(settings.surveys)
     except SurveyFileError as exc:
         logger.error("survey file error: %s", exc)
+        return EXIT_CONFIG
+    try:
+        check_link_secret(catalog, settings.link_secret)
+    except AccessConfigError as exc:
+        logger.error("%s", exc)
         return EXIT_CONFIG
     if settings.workers > 1:
         from .workers import run_workers
@@ -93,7 +99,7 @@ def serve_and_report(
 
     try:
         run(serve(settings, catalog, sock))
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, DatabaseDamaged) as exc:
         logger.error("cannot open %s: %s", describe_db(settings.db), exc)
         return EXIT_CONFIG
     except (StorageUnavailable, OSError) as exc:

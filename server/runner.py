@@ -11,14 +11,19 @@ import socket
 import threading
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .gateway.origin import is_loopback
 from .gateway.service import Gateway
+from .metrics_export import serve_on_port
+from .operators.live import LiveFeed
 from .settings import Settings, is_postgres_url
+from .slow_clients import guarded_h11
 from .store import PostgresStore, SessionStore, SQLiteStore
 from .survey import SurveyCatalog
 
@@ -30,9 +35,10 @@ T = TypeVar("T")
 class SurveyServer(uvicorn.Server):
     """uvicorn closes WebSockets with 1012 on shutdown; we close them first, saved, with 1001."""
 
-    def __init__(self, config: uvicorn.Config, gateway: Gateway) -> None:
+    def __init__(self, config: uvicorn.Config, gateway: Gateway, live: LiveFeed) -> None:
         super().__init__(config)
         self.gateway = gateway
+        self.live = live
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -51,6 +57,19 @@ class SurveyServer(uvicorn.Server):
             for sig in signals:
                 loop.remove_signal_handler(sig)
 
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # With --shutdown-drain, /readyz says 503 first, so a load balancer stops sending
+        # new respondents before the open sessions are saved and closed; a second signal
+        # stops at once.
+        drain = self.gateway.settings.shutdown_drain
+        if drain > 0 and not self.gateway.draining and not self.should_exit:
+            self.gateway.draining = True
+            logger.info("draining for %.1f s before shutdown (/readyz says 503)", drain)
+            asyncio.get_running_loop().call_later(drain, super().handle_exit, sig, frame)
+            return
+        self.gateway.draining = True
+        super().handle_exit(sig, frame)
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         for server in self.servers:
@@ -63,7 +82,12 @@ class SurveyServer(uvicorn.Server):
         for server in self.servers:
             server.close()  # no new connections while the open ones are saved
         await self.gateway.shutdown()
+        await self.live.close()  # the consoles' streams end, or they would hold the shutdown
         await super().shutdown(sockets)
+
+
+# HTTP connections that still get in when max_connections WebSockets are open.
+HTTP_RESERVE = 64
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
@@ -92,6 +116,8 @@ def make_store(settings: Settings) -> SessionStore:
         busy_timeout_ms=settings.busy_timeout_ms,
         max_pending_writes=settings.max_pending_writes,
         retry=settings.retry,
+        max_history_rows=settings.max_history_rows,
+        write_timeout=settings.write_timeout,
     )
 
 
@@ -101,32 +127,61 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
         app,
         host=settings.host,
         port=settings.port,
+        # h11 with a deadline for request heads, and room made at the connection limit by
+        # closing connections still waiting for one (server/slow_clients.py).
+        http=guarded_h11(settings.header_timeout),
+        # WebSockets stop at max_connections (the gateway refuses more); the reserve keeps
+        # room for health checks, pages and the console even then.
+        limit_concurrency=settings.max_connections + HTTP_RESERVE,
         ws="websockets-sansio",
         ws_max_size=settings.max_message_bytes,
         # Frames are small JSON: deflate would cost CPU on every message and keep zlib
         # state alive for every open connection (bench/: 71 KiB per idle connection with
         # it, 28 KiB without).
         ws_per_message_deflate=False,
+        # Only the listed proxies' X-Forwarded-For is believed; uvicorn's own default
+        # would believe any from 127.0.0.1, so anyone on this host could pick an address.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
         log_config=None,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
     )
 
 
+def warn_without_public_origin(settings: Settings) -> None:
+    """Listening beyond loopback, the Host check alone lets DNS rebinding through."""
+    if settings.public_origin is None and not is_loopback(settings.host):
+        logger.warning(
+            "LISTENING ON %s WITHOUT --public-origin: WebSocket origins are checked against "
+            "the request's own Host header, which a DNS-rebinding page controls. Set "
+            "--public-origin (SURVEY_PUBLIC_ORIGIN) to the address respondents use, "
+            "e.g. https://survey.example.org", settings.host,
+        )
+
+
 async def serve(
     settings: Settings, catalog: SurveyCatalog, sock: socket.socket | None = None
 ) -> None:
     """Serve until stopped; on `sock` when given (a worker of --workers), else bind."""
+    warn_without_public_origin(settings)
     store = make_store(settings)
     await store.open()
     try:
         app = create_app(settings, catalog, store)
-        server = SurveyServer(uvicorn_config(app, settings), app.state.gateway)
+        server = SurveyServer(uvicorn_config(app, settings), app.state.gateway, app.state.live)
         # Everything loaded so far (modules, surveys, the voice tables) lives as long as the
         # process: keep it out of the cyclic collector's full passes, which otherwise scan
         # it again and again under load and pause every connection while they do.
         gc.collect()
         gc.freeze()
-        await server.serve(sockets=None if sock is None else [sock])
+        metrics_server = None
+        if settings.metrics_port is not None:
+            metrics_server, _ = serve_on_port(app.state.metrics_registry, settings.metrics_port)
+        try:
+            await server.serve(sockets=None if sock is None else [sock])
+        finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
     finally:
         await store.close()

@@ -89,7 +89,8 @@ async def running_server(
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = SurveyServer(uvicorn_config(app, settings), app.state.gateway)  # as in production
+    # As in production.
+    server = SurveyServer(uvicorn_config(app, settings), app.state.gateway, app.state.live)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         await wait_until(lambda: server.started or task.done())

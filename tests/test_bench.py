@@ -58,15 +58,19 @@ def test_a_tiny_run_drives_the_real_server_and_reports_it(tmp_path: Path) -> Non
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--respondents", "5", "--synchronous", "FULL",
          "--rounds", "1", "--seconds", "0.5", "--idle", "20", "--reconnects", "3",
-         "--json", str(output)],
+         "--results-sessions", "300", "--json", str(output)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| FULL | 5 |" in result.stdout
     figures = json.loads(output.read_text())
     (comparison,) = figures["comparisons"]
-    for side in ("echo", "server"):
+    for side in ("echo", "ideal", "server"):
         assert comparison[side][0]["steps_per_second"] > 0
+    assert "| FULL | 5 | " in figures["three_way"]
     assert sum(comparison["batch_sizes"].values()) > 0  # read from the server's metrics
     assert figures["idle"]["connections"] == 20 and figures["idle"]["reconnects"] == 3
     assert figures["idle"]["rss_after"] > 0
+    assert figures["scale"]["export_rows"] == 300 and figures["scale"]["figures_seconds"] > 0
+    assert "With an operators' console open" in result.stdout
+    assert "Operators' side at scale: 300 sessions" in result.stdout

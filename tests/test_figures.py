@@ -7,7 +7,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from server.store.sqlite_results import summarize
 from tests.operators_support import ADMIN, admin_settings, finished, get
 from tests.support import query, running_server
 from tests.test_export import CHANGED_BRANCH, MULTI_AND_SKIPPED, PARTWAY, SPOKEN_AND_FORMULA
@@ -86,3 +89,17 @@ async def test_an_even_number_of_answers_has_the_middle_two_as_median(tmp_path: 
     minutes_figures = next(s for s in body["steps"] if s["id"] == "minutes")
     assert minutes_figures["summary"] == {"n": 4, "mean": 36.25, "median": 22.5, "min": 10,
                                           "max": 90}
+
+
+@given(st.lists(st.integers(-50, 50) | st.floats(-1e6, 1e6), min_size=1, max_size=60))
+def test_number_summaries_from_a_histogram_match_the_plain_statistics(
+    values: list[float],
+) -> None:
+    histogram: dict[float, int] = {}
+    for value in values:
+        histogram[value] = histogram.get(value, 0) + 1
+    found = summarize(histogram)
+    assert found.n == len(values)
+    assert found.median == pytest.approx(statistics.median(values))
+    assert found.mean == pytest.approx(statistics.fmean(values))
+    assert (found.min, found.max) == (min(values), max(values))

@@ -166,9 +166,9 @@ def test_a_draft_longer_than_max_length_is_a_protocol_error() -> None:
 
 def test_the_welcome_state_lists_only_path_answers() -> None:
     state, _ = run(start(), Answer(1, "S1", "A friend"), Answer(2, "S2", 3), Back(3))
-    assert state.public()["answers"] == {"S1": "A friend", "S2": 3}
+    assert state.public("en")["answers"] == {"S1": "A friend", "S2": 3}
     state, _ = run(state, Back(4))
-    assert state.public()["answers"] == {"S1": "A friend"}
+    assert state.public("en")["answers"] == {"S1": "A friend"}
 
 
 def test_record_round_trip() -> None:

@@ -9,42 +9,106 @@ from typing import Any
 import pytest
 
 from server.survey import InvalidAnswer, parse_survey, validate_value
-from server.voice import NoMatch, interpret, load_language
+from server.voice import NoMatch, interpret, languages, load_language
 from tests.support import Client, RunningServer
 
 CORPUS = json.loads(Path(__file__).with_name("voice_corpus.json").read_text(encoding="utf-8"))
-SURVEY = parse_survey(CORPUS["survey"])[0]
+SURVEYS = {code: parse_survey(survey)[0] for code, survey in CORPUS["surveys"].items()}
+SURVEY = SURVEYS["en"]
+LANGUAGES = ("en", "fr", "de", "es")
 
 
-def outcome(step_id: str, transcript: str) -> dict[str, Any]:
+def outcome(step_id: str, transcript: str, language: str = "en") -> dict[str, Any]:
     """What the server makes of a transcript: a value, invalid_answer, or no_match."""
-    step = SURVEY.steps[step_id]
+    step = SURVEYS[language].steps[step_id]
     try:
-        return {"value": validate_value(step, interpret(step, transcript))}
+        return {"value": validate_value(step, interpret(step, transcript, language))}
     except NoMatch:
         return {"no_match": True}
     except InvalidAnswer:
         return {"invalid": True}
 
 
+def judge(case: dict[str, Any]) -> tuple[str, str]:
+    """("right", ""), ("wrong guess", why): a value that is not the one meant, stored as the
+    respondent's answer; or ("asked again", why): understandable, but not understood."""
+    expected = {k: v for k, v in case.items() if k not in ("language", "step", "transcript")}
+    got = outcome(case["step"], case["transcript"], case["language"])
+    if got == expected:
+        return "right", ""
+    why = f"{case['language']} {case['step']}: {case['transcript']!r}: expected {expected}, got {got}"
+    return ("wrong guess" if "value" in got else "asked again"), why
+
+
 def test_the_corpus_is_understood(capsys: pytest.CaptureFixture[str]) -> None:
     cases = CORPUS["cases"]
-    assert len(cases) >= 200
-    wrong = []
-    for case in cases:
-        expected = {k: v for k, v in case.items() if k not in ("step", "transcript")}
-        got = outcome(case["step"], case["transcript"])
-        if got != expected:
-            wrong.append(f"{case['step']}: {case['transcript']!r}: expected {expected}, got {got}")
+    assert len(cases) >= 380
+    verdicts = [(case["language"], *judge(case)) for case in cases]
+    lines = ["", "voice corpus: language, transcripts, understood as expected, wrong guesses"]
+    for language in LANGUAGES:
+        mine = [kind for lang, kind, _ in verdicts if lang == language]
+        right, wrong = mine.count("right"), mine.count("wrong guess")
+        lines.append(f"  {language}: {len(mine)} transcripts, {right}/{len(mine)} "
+                     f"({100 * right / len(mine):.1f}%) understood, {wrong} wrong guesses")
+    problems = [f"{kind}: {why}" for _, kind, why in verdicts if kind != "right"]
     with capsys.disabled():
-        print(f"\nvoice corpus: {len(cases) - len(wrong)}/{len(cases)} understood as expected")
-    assert wrong == []
+        print("\n".join(lines + [f"  {p}" for p in problems]))
+    assert [p for p in problems if p.startswith("wrong guess")] == []
+    assert problems == []
 
 
-def test_every_rule_is_in_the_corpus() -> None:
-    kinds = {(c["step"], "no_match" in c) for c in CORPUS["cases"]}
-    for step in ("mode", "used", "minutes", "rating", "agree"):
-        assert (step, True) in kinds and (step, False) in kinds
+def test_the_corpus_covers_every_language_and_rule() -> None:
+    kinds = {(c["language"], c["step"], "no_match" in c) for c in CORPUS["cases"]}
+    for language in LANGUAGES:
+        for step in ("mode", "used", "minutes", "rating", "agree", "when"):
+            assert (language, step, True) in kinds and (language, step, False) in kinds
+    assert {c["language"] for c in CORPUS["cases"]} == set(LANGUAGES)
+
+
+def test_the_issue_examples() -> None:
+    """Each rule of issue 14, as the issue states it."""
+    assert outcome("used", "not the tram") == {"no_match": True}
+    assert outcome("extras", "all except the coffee") == {"value": ["Wifi", "quiet"]}
+    assert outcome("minutes", "forty-something") == {"no_match": True}
+    assert outcome("minutes", "three and a half") == {"invalid": True}
+    assert outcome("agree", "oh go on then, why not") == {"value": True}
+    assert outcome("agree", "sort of yes, sort of no") == {"no_match": True}
+    assert outcome("mode", "the bus, no sorry, the train") == {"value": "Train"}
+    assert outcome("mode", "option number four") == {"value": "bicycle"}
+    assert outcome("rating", "seven/10") == {"value": 7}
+    assert outcome("when", "the one in the middle") == {"value": "Afternoon"}
+
+
+def test_no_match_speaks_the_language_it_was_asked_in() -> None:
+    mode = SURVEYS["fr"].steps["mode"]
+    with pytest.raises(NoMatch, match="Vouliez-vous dire Bus ou Train"):
+        interpret(mode, "le bus ou le train", "fr")
+    with pytest.raises(NoMatch, match="Vous pouvez dire Voiture, Bus, Train, Vélo, À pied ou Autre"):
+        interpret(mode, "en montgolfière", "fr")
+    with pytest.raises(NoMatch, match="ein Ja oder ein Nein"):
+        interpret(SURVEYS["de"].steps["agree"], "jein", "de")
+    with pytest.raises(NoMatch, match="no he entendido un número"):
+        interpret(SURVEYS["es"].steps["minutes"], "cuarenta y pico", "es")
+
+
+def test_every_language_file_has_every_role() -> None:
+    english = load_language("en")
+    for code in languages():
+        words = load_language(code)
+        assert words.code == code
+        for role, phrases in vars(words).items():
+            assert phrases or role in ("elisions",), f"{code}: {role} is empty"
+        assert words.messages.keys() == english.messages.keys()
+        assert {"hour", "minute", "second", "kilogram"} <= words.units.keys()
+
+
+def test_an_unknown_language_falls_back_to_english_words() -> None:
+    step = SURVEY.steps["agree"]
+    assert interpret(step, "why not", "xx") is True
+    assert interpret(step, "why not", "en-GB") is True
+    assert interpret(SURVEYS["fr"].steps["agree"], "pourquoi pas", "fr-CA") is True
+    with pytest.raises(NoMatch):
+        interpret(step, "pourquoi pas", "en")
 
 
 def test_ambiguity_names_the_options() -> None:
@@ -58,11 +122,13 @@ def test_no_match_says_what_can_be_said() -> None:
 
 
 def test_languages_are_data() -> None:
-    english = load_language("en")
+    english, french = load_language("en"), load_language("fr")
     assert "nope" in english.no and english.ordinals["second"] == 2
+    assert "pourquoi pas" in french.yes and french.ordinals["deuxieme"] == 2
     language_files = sorted(p.name for p in (Path(__file__).parent.parent / "server" / "voice"
                                               / "languages").glob("*.json"))
-    assert language_files == ["en.json"]
+    assert language_files == ["de.json", "en.json", "es.json", "fr.json"]
+    assert languages() == ("de", "en", "es", "fr")
 
 
 async def at_mode_step(server: RunningServer) -> Client:

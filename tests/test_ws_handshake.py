@@ -28,7 +28,8 @@ async def test_a_new_session_gets_a_random_id_and_a_token(server: RunningServer)
     assert len(welcome["token"]) >= 32
     assert welcome["survey"] == {"id": "commute", "title": "How you get to work", "version": 1}
     assert welcome["state"] == {"current_step": "intro", "answers": {}, "step_history": [],
-                                "is_audio_mode": False, "completed": False, "drafts": {}}
+                                "is_audio_mode": False, "language": "en", "completed": False,
+                                "drafts": {}}
     assert welcome["last_seq"] == 0
     assert step["type"] == "step" and step["ack"] is None and step["step"]["id"] == "intro"
     assert step["can_go_back"] is False

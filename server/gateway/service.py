@@ -9,11 +9,18 @@ from collections.abc import AsyncIterator
 
 from starlette.websockets import WebSocket
 
+from ..durations import timestamp_before
+from ..metrics import ServerMetrics
 from ..protocol import CloseCode, ErrorCode, error
 from ..settings import Settings
 from ..store import SessionStore, StorageUnavailable
 from ..survey import SurveyCatalog
+from .addresses import address_group
 from .connection import Connection
+from .handshake import Admission
+from .limits import AddressBudgets
+from .live import erased_reply
+from .new_sessions import NewSessionLimit
 from .origin import origin_allowed
 from .registry import Registry
 
@@ -29,33 +36,69 @@ class Gateway:
         self.catalog = catalog
         self.store = store
         self.registry = Registry(settings.max_connections_per_address)
+        self.budgets = AddressBudgets(settings.address_rate_limit, settings.address_rate_burst)
+        self.new_sessions = NewSessionLimit(settings.new_sessions_per_minute)
+        self.metrics = ServerMetrics()
         self.closing = False
+        # Set on SIGTERM, before the drain period (--shutdown-drain): /readyz says 503.
+        self.draining = False
         self._connections: set[Connection] = set()
         self._closing_taken: set[asyncio.Task[None]] = set()
         store.watch_takeovers(self.taken_over_elsewhere)
 
     async def endpoint(self, websocket: WebSocket) -> None:
         origin = websocket.headers.get("origin")
-        if not origin_allowed(origin, websocket.headers.get("host"), self.settings.allowed_origins):
+        if not origin_allowed(
+            origin, websocket.headers.get("host"),
+            self.settings.allowed_origins, self.settings.public_origin,
+        ):
             logger.info("refused a WebSocket from origin %r", origin)
             await websocket.close(REFUSE_HANDSHAKE)
             return
-        address = websocket.client.host if websocket.client else "unknown"
+        # With --forwarded-allow-ips, uvicorn has put the proxy's client address here.
+        address = address_group(websocket.client.host if websocket.client else "unknown")
         await websocket.accept()
         if self.closing:
             await websocket.close(CloseCode.GOING_AWAY)
             return
-        if not self.registry.admit(address):
-            await websocket.send_json(error(ErrorCode.RATE_LIMITED, "Too many connections."))
-            await websocket.close(CloseCode.RATE_LIMITED)
+        if len(self._connections) >= self.settings.max_connections:
+            # Full: the respondent's page waits and reconnects (4429), while the HTTP
+            # connections kept in reserve (runner.HTTP_RESERVE) still answer health checks.
+            await self._refuse(websocket, "The server is busy. Trying again shortly.")
             return
-        connection = Connection(websocket, self)
+        if not self.registry.admit(address):
+            await self._refuse(websocket, "Too many connections.")
+            return
+        connection = Connection(websocket, self, self.budgets.acquire(address), address)
         self._connections.add(connection)
         try:
             await connection.run()
         finally:
             self._connections.discard(connection)
             self.registry.leave(address)
+            self.budgets.release(address)
+
+    async def _refuse(self, websocket: WebSocket, text: str) -> None:
+        self.metrics.errors[ErrorCode.RATE_LIMITED.value] += 1
+        await websocket.send_json(error(ErrorCode.RATE_LIMITED, text))
+        await websocket.close(CloseCode.RATE_LIMITED)
+
+    def admission(self, address: str) -> Admission:
+        """The access, lifetime and new-session rules for a hello from `address`."""
+        ttl = self.settings.session_ttl
+        return Admission(
+            link_secret=self.settings.link_secret,
+            expired_before=lambda: timestamp_before(ttl) if ttl else None,
+            may_create=lambda: self.new_sessions.allow(address),
+        )
+
+    async def erased(self, user_ids: list[str]) -> None:
+        """Close the live connections of sessions just erased: session_erased, 4410."""
+        for user_id in user_ids:
+            live = self.registry.get(user_id)
+            if live is not None:
+                self.registry.remove(live)
+                await live.end(erased_reply())
 
     def counts(self) -> dict[str, int]:
         """Open WebSocket connections, and those with a live session (past hello)."""
@@ -93,7 +136,10 @@ class Gateway:
         except StorageUnavailable:
             return
         for live in still_open:
-            if owners.get(live.user_id) != live.owner and not live.closed:
+            if live.user_id not in owners and not live.closed:
+                logger.info("session %s was erased elsewhere", live.user_id)
+                await live.end(erased_reply())
+            elif owners.get(live.user_id) != live.owner and not live.closed:
                 logger.info("session %s was taken over elsewhere", live.user_id)
                 await live.superseded_elsewhere()
 
@@ -112,6 +158,7 @@ class Gateway:
         if self.closing:
             return
         self.closing = True
+        self.draining = True
         connections = list(self._connections)
         if connections:
             logger.info("saving and closing %d connection(s)", len(connections))

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from .. import strict_json
 from ..api import readable_session
 from ..api_errors import NO_STORE, ApiError, bad_request
 from ..durations import timestamp_before
@@ -25,6 +26,7 @@ from ..survey import Survey, SurveyCatalog, progress
 from .auth import admin_key_of, require_admin
 from .export import FORMATS, codebook, csv_lines, jsonl_lines
 from .figures import figures_body, step_kinds
+from .live import MAX_SUBSCRIBERS, LiveFeed
 from .signing import sign, unsign
 
 MAX_PAGE = 1000
@@ -134,9 +136,13 @@ async def list_surveys(request: Request) -> JSONResponse:
 
 
 async def sessions_page(
-    request: Request, survey: Survey, status: str, limit: int, after: str | None
+    request: Request, survey: Survey, status: str, limit: int, after: str | None,
+    audit: bool = True,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of a survey's sessions and the cursor of the next (shared with the console)."""
+    """One page of a survey's sessions and the cursor of the next (shared with the console).
+
+    `audit=False` for the console's live refresh of a page it opened (and audited) already.
+    """
     admin_key = admin_key_of(request)
     statuses = parse_statuses(status, (*STATUSES, "all"), "all")
     start = read_cursor(admin_key, survey.id, status, after) if after else None
@@ -148,7 +154,8 @@ async def sessions_page(
     except StorageUnavailable:
         raise _unavailable() from None
     page = rows[:limit]
-    await store.log_admin("list_sessions", survey.id, None, len(page))
+    if audit:
+        await store.log_admin("list_sessions", survey.id, None, len(page))
     next_cursor = page_cursor(admin_key, survey.id, status, page[-1]) if len(rows) > limit else None
     return [session_summary(survey, row) for row in page], next_cursor
 
@@ -183,15 +190,44 @@ async def get_codebook(request: Request) -> JSONResponse:
     return JSONResponse(codebook(_survey(request)), headers=NO_STORE)
 
 
+async def survey_figures(settings: Settings, store: SessionStore, survey: Survey) -> dict[str, Any]:
+    """The body of GET /stats; also what the live stream pushes."""
+    raw = await store.results.figures(survey.id, step_kinds(survey), expired_before(settings))
+    return figures_body(survey, raw)
+
+
 async def get_stats(request: Request) -> JSONResponse:
     require_admin(request)
     survey = _survey(request)
     try:
-        raw = await _store(request).results.figures(
-            survey.id, step_kinds(survey), expired_before(request.app.state.settings))
+        body = await survey_figures(request.app.state.settings, _store(request), survey)
     except StorageUnavailable:
         raise _unavailable() from None
-    return JSONResponse(figures_body(survey, raw), headers=NO_STORE)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+async def live_figures(request: Request) -> Response:
+    """Server-sent events: `figures` now and within moments of every commit to the survey."""
+    require_admin(request)
+    survey = _survey(request)
+    feed: LiveFeed = request.app.state.live
+    if feed.subscribers >= MAX_SUBSCRIBERS:
+        raise ApiError(503, "too_many_subscribers")
+
+    async def events() -> AsyncIterator[str]:
+        yield "retry: 2000\n\n"  # how long a browser waits before reconnecting
+        async with feed.subscribe(survey.id) as updates:
+            async for figures in updates:
+                if figures is None:
+                    yield ": keepalive\n\n"
+                else:
+                    yield f"event: figures\ndata: {strict_json.dumps(figures)}\n\n"
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream",
+        # No buffering in nginx and the like: each event must leave at once.
+        headers={**NO_STORE, "X-Accel-Buffering": "no"},
+    )
 
 
 async def counted(rows: AsyncIterator[SessionRow], tally: list[int]) -> AsyncIterator[SessionRow]:

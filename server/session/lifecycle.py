@@ -7,12 +7,16 @@ from typing import Any
 
 from ..store.records import HistoryEntry
 from ..survey import Survey, next_step
+from ..survey.languages import negotiate
 from .state import SessionState
 
 REMOVED = "removed_answers"
 
 
-def new_session(survey: Survey, user_id: str, client: dict[str, Any] | None = None) -> SessionState:
+def new_session(
+    survey: Survey, user_id: str, client: dict[str, Any] | None = None,
+    preferred_languages: str | None = None,
+) -> SessionState:
     extra = {"client": client} if client else {}
     return SessionState(
         user_id=user_id,
@@ -20,6 +24,7 @@ def new_session(survey: Survey, user_id: str, client: dict[str, Any] | None = No
         survey_version=survey.version,
         current_step=survey.first_step,
         extra=extra,
+        language=negotiate(preferred_languages, survey.languages),
     )
 
 

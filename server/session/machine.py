@@ -14,8 +14,19 @@ from ..protocol import MAX_DRAFT_BYTES, ErrorCode, error
 from ..store.records import HistoryEntry
 from ..survey import InvalidAnswer, Survey, next_step, validate_value
 from ..survey.conditions import strict_equals
+from ..survey.languages import pick
 from ..voice import NoMatch, interpret
-from .messages import Answer, Back, Draft, ProtocolError, SeqMessage, SetAudioMode, VoiceAnswer
+from ..wellformed import well_formed
+from .messages import (
+    Answer,
+    Back,
+    Draft,
+    ProtocolError,
+    SeqMessage,
+    SetAudioMode,
+    SetLanguage,
+    VoiceAnswer,
+)
 from .state import SessionState
 from .views import complete_message, current_view, step_message
 
@@ -32,6 +43,8 @@ class Transition:
 
 
 def handle(survey: Survey, state: SessionState, message: SeqMessage | Draft) -> Transition:
+    # Every translation has the same steps and branches: work in the session's language.
+    survey = survey.localized(state.language)
     if isinstance(message, Draft):
         return _draft(survey, state, message)
     seq = message.seq
@@ -48,12 +61,31 @@ def handle(survey: Survey, state: SessionState, message: SeqMessage | Draft) -> 
         return _answer(survey, state, message)
     if isinstance(message, Back):
         return _back(survey, state, message)
+    if isinstance(message, SetLanguage):
+        return _language(survey, state, message)
     return _audio_mode(state, message)
 
 
 def _message_type(message: SeqMessage) -> str:
-    names = {Answer: "answer", Back: "back", SetAudioMode: "set_audio_mode"}
+    names = {Answer: "answer", Back: "back", SetAudioMode: "set_audio_mode",
+             SetLanguage: "set_language"}
     return names.get(type(message), "voice_answer")
+
+
+# What a rejected message leaves in the history, at most: one address must not be able to
+# grow the database by 64 KiB per refused message.
+MAX_REJECTED_VALUE = 256
+MAX_REJECTED_STEP = 128
+
+
+def _clipped(value: Any) -> tuple[Any, bool]:
+    """`value`, or its text cut to MAX_REJECTED_VALUE characters; and whether it was cut."""
+    if isinstance(value, str):
+        return value[:MAX_REJECTED_VALUE], len(value) > MAX_REJECTED_VALUE
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) <= MAX_REJECTED_VALUE:
+        return value, False
+    return text[:MAX_REJECTED_VALUE], True
 
 
 def _reject(
@@ -63,10 +95,16 @@ def _reject(
     new_state = replace(state, last_seq=message.seq)
     detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
     if isinstance(message, Answer):
-        detail["value"] = message.value
+        # A refused value may hold lone surrogates, which SQLite cannot store as text.
+        detail["value"], cut = _clipped(well_formed(message.value))
+        if cut:
+            detail["truncated"] = True
     if isinstance(message, VoiceAnswer):
+        # Already bounded where it is parsed (messages.py: cut to the transcript limit).
         detail["transcript"] = message.transcript
     step = getattr(message, "step", None)
+    if isinstance(step, str):
+        step = step[:MAX_REJECTED_STEP]
     row = HistoryEntry("rejected", step, detail, message.seq)
     return Transition(new_state, (error(code, text, message.seq, **extra),), (row,), commit=True)
 
@@ -83,8 +121,14 @@ def _answer(survey: Survey, state: SessionState, message: Answer | VoiceAnswer) 
     if isinstance(message, VoiceAnswer):
         # The spoken words become a value, then are checked exactly like a typed answer.
         recorded["transcript"] = message.transcript
+        if message.overlong:
+            return _reject(
+                state, message, ErrorCode.INVALID_ANSWER,
+                "That was too long to understand. Please say it in fewer words, or type it.",
+                step=current,
+            )
         try:
-            raw = interpret(step, message.transcript)
+            raw = interpret(step, message.transcript, survey.language)
         except NoMatch as exc:
             return _reject(state, message, ErrorCode.NO_MATCH, str(exc), step=current)
     else:
@@ -134,6 +178,19 @@ def _audio_mode(state: SessionState, message: SetAudioMode) -> Transition:
     row = HistoryEntry("audio_mode", state.current_step, {"enabled": message.enabled}, message.seq)
     reply = {"type": "audio_mode", "ack": message.seq, "enabled": message.enabled}
     return Transition(new_state, (reply,), (row,), commit=True)
+
+
+def _language(survey: Survey, state: SessionState, message: SetLanguage) -> Transition:
+    language = pick(message.language, survey.languages)
+    if language is None:
+        return _reject(
+            state, message, ErrorCode.INVALID_ANSWER,
+            f"This survey is available in {', '.join(survey.languages)}.",
+            languages=list(survey.languages),
+        )
+    new_state = replace(state, language=language, last_seq=message.seq)
+    row = HistoryEntry("language", state.current_step, {"language": language}, message.seq)
+    return Transition(new_state, (current_view(survey, new_state, message.seq),), (row,), True)
 
 
 def _draft(survey: Survey, state: SessionState, message: Draft) -> Transition:

@@ -76,13 +76,14 @@ class SessionState:
             extra=data,
         )
 
-    def public(self) -> dict[str, Any]:
+    def public(self, default_language: str) -> dict[str, Any]:
         """The `state` object of `welcome`."""
         return {
             "current_step": self.current_step,
             "answers": self.path_answers(),
             "step_history": list(self.step_history),
             "is_audio_mode": self.is_audio_mode,
+            "language": self.language or default_language,
             "completed": self.completed,
             "drafts": dict(self.drafts),
         }

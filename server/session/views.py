@@ -6,6 +6,7 @@ from typing import Any
 
 from ..protocol import PROTOCOL_VERSION
 from ..survey import Survey, progress
+from ..survey.access_fields import fill_redirect
 from .state import SessionState
 
 
@@ -15,6 +16,7 @@ def final_answers(state: SessionState) -> dict[str, Any]:
 
 
 def step_message(survey: Survey, state: SessionState, ack: int | None) -> dict[str, Any]:
+    survey = survey.localized(state.language)
     current = state.current_step
     return {
         "type": "step",
@@ -28,13 +30,16 @@ def step_message(survey: Survey, state: SessionState, ack: int | None) -> dict[s
 
 
 def complete_message(survey: Survey, state: SessionState, ack: int | None) -> dict[str, Any]:
-    end = survey.steps.get(state.current_step)
-    return {
+    end = survey.localized(state.language).steps.get(state.current_step)
+    message: dict[str, Any] = {
         "type": "complete",
         "ack": ack,
         "answers": final_answers(state),
         "message": end.prompt if end is not None else "",
     }
+    if survey.on_complete_redirect is not None:
+        message["redirect"] = fill_redirect(survey.on_complete_redirect, state.user_id, survey.id)
+    return message
 
 
 def current_view(survey: Survey, state: SessionState, ack: int | None) -> dict[str, Any]:
@@ -56,8 +61,8 @@ def welcome_message(
         message["token"] = token
     message.update(
         resumed=resumed,
-        survey=survey.summary(),
-        state=state.public(),
+        survey=survey.localized(state.language).summary(),
+        state=state.public(survey.default_language),
         last_seq=state.last_seq,
     )
     return message

@@ -8,6 +8,7 @@ one snapshot (a read transaction in WAL mode) a batch at a time, so memory stays
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -30,7 +31,7 @@ from .results import (
 )
 
 EXPORT_BATCH = 500
-MAX_CONCURRENT_EXPORTS = 4
+MAX_CONCURRENT_SNAPSHOTS = 4
 
 # The status of OPERATORS.md; :cut is the expiry moment (NULL: nothing expires).
 STATUS_SQL = """CASE
@@ -60,15 +61,13 @@ AT_CURRENT_STEP = """
     SELECT current_step, COUNT(*), SUM(completed_at IS NULL) FROM sessions
     WHERE survey_id = :survey AND invited = 0 GROUP BY current_step
 """
-ANSWERED = """
-    SELECT j.key, COUNT(*) FROM sessions AS s, json_each(s.answers) AS j
-    WHERE s.survey_id = :survey AND j.type != 'null' GROUP BY j.key
-"""
-SCALAR_COUNTS = """
-    SELECT j.key, j.type, j.atom, COUNT(*) FROM sessions AS s, json_each(s.answers) AS j
-    WHERE s.survey_id = :survey AND j.key IN ({steps})
-      AND j.type IN ('text', 'integer', 'real', 'true', 'false')
-    GROUP BY j.key, j.type, j.atom
+# One pass over every stored answer gives `answered` for every step, and for the counted
+# and number steps how often each value occurs: counts, and the number summaries below.
+ANSWER_VALUES = """
+    SELECT j.key, j.type, CASE WHEN j.key IN ({steps}) THEN j.atom END AS atom, COUNT(*)
+    FROM sessions AS s, json_each(s.answers) AS j
+    WHERE s.survey_id = :survey AND j.type != 'null'
+    GROUP BY j.key, j.type, atom
 """
 MULTI_COUNTS = """
     SELECT j.key, k.value, COUNT(*)
@@ -76,18 +75,6 @@ MULTI_COUNTS = """
     WHERE s.survey_id = :survey AND j.key IN ({steps}) AND j.type = 'array'
     GROUP BY j.key, k.value
 """
-NUMBER_SUMMARIES = """
-    WITH v AS (
-        SELECT j.key AS k, j.value AS x FROM sessions AS s, json_each(s.answers) AS j
-        WHERE s.survey_id = :survey AND j.key IN ({steps}) AND j.type IN ('integer', 'real')),
-    r AS (SELECT k, x, ROW_NUMBER() OVER (PARTITION BY k ORDER BY x) AS rn,
-                 COUNT(*) OVER (PARTITION BY k) AS n FROM v)
-    SELECT k, MAX(n), AVG(x), AVG(x) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2)),
-           MIN(x), MAX(x)
-    FROM r GROUP BY k
-"""
-
-
 def _marks(names: Sequence[str], prefix: str, params: dict[str, Any]) -> str:
     """Named placeholders for `names`, added to `params`."""
     keys = []
@@ -95,6 +82,20 @@ def _marks(names: Sequence[str], prefix: str, params: dict[str, Any]) -> str:
         params[f"{prefix}{i}"] = name
         keys.append(f":{prefix}{i}")
     return ", ".join(keys) or "NULL"
+
+
+def summarize(histogram: dict[float, int]) -> NumberSummary:
+    """n, mean, median, min and max of the values behind a histogram (value -> occurrences)."""
+    values = sorted(histogram)
+    n = sum(histogram.values())
+    middle: list[float] = []  # the values at positions (n - 1) // 2 and n // 2 of the sorted answers
+    seen = 0
+    for value in values:
+        seen += histogram[value]
+        while len(middle) < 2 and seen > ((n - 1) // 2 if not middle else n // 2):
+            middle.append(value)
+    mean = sum(value * count for value, count in histogram.items()) / n
+    return NumberSummary(n, mean, (middle[0] + middle[1]) / 2, values[0], values[-1])
 
 
 def _session_row(row: Sequence[Any]) -> SessionRow:
@@ -134,7 +135,8 @@ class SQLiteResults(ResultsReader):
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        self._exports = asyncio.Semaphore(MAX_CONCURRENT_EXPORTS)
+        # Exports and figures at once; more wait their turn (each holds a connection).
+        self._snapshots = asyncio.Semaphore(MAX_CONCURRENT_SNAPSHOTS)
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -179,44 +181,41 @@ class SQLiteResults(ResultsReader):
         )
         return [_session_row(row) for row in rows]
 
-    async def export_rows(
-        self, survey_id: str, statuses: Sequence[Status], expired_before: str | None
-    ) -> AsyncIterator[SessionRow]:
-        where, params = _selection(survey_id, statuses, None, expired_before)
-        async with self._exports:
+    @contextlib.asynccontextmanager
+    async def _snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection of its own in one read transaction: every read sees the same data."""
+        async with self._snapshots:
             try:
                 conn = await self._connect()
             except sqlite3.Error as exc:
                 raise StorageUnavailable(str(exc)) from exc
             try:
-                await conn.execute("BEGIN")  # one snapshot for the whole export
-                cursor = await conn.execute(
-                    f"SELECT {ROW_COLUMNS} FROM sessions WHERE {where} "
-                    "ORDER BY created_at, user_id", params,
-                )
-                while batch := await cursor.fetchmany(EXPORT_BATCH):
-                    for row in batch:
-                        yield _session_row(row)
-                await cursor.close()
+                await conn.execute("BEGIN")
+                yield conn
             except sqlite3.Error as exc:
                 raise StorageUnavailable(str(exc)) from exc
             finally:
                 await conn.close()  # ends the read transaction too
 
+    async def export_rows(
+        self, survey_id: str, statuses: Sequence[Status], expired_before: str | None
+    ) -> AsyncIterator[SessionRow]:
+        where, params = _selection(survey_id, statuses, None, expired_before)
+        async with self._snapshot() as conn:
+            cursor = await conn.execute(
+                f"SELECT {ROW_COLUMNS} FROM sessions WHERE {where} ORDER BY created_at, user_id",
+                params,
+            )
+            while batch := await cursor.fetchmany(EXPORT_BATCH):
+                for row in batch:
+                    yield _session_row(row)
+            await cursor.close()
+
     async def figures(
         self, survey_id: str, kinds: StepKinds, expired_before: str | None
     ) -> RawFigures:
-        try:
-            conn = await self._connect()
-        except sqlite3.Error as exc:
-            raise StorageUnavailable(str(exc)) from exc
-        try:
-            await conn.execute("BEGIN")  # every figure from the same snapshot
+        async with self._snapshot() as conn:
             return await _figures(conn, survey_id, kinds, expired_before)
-        except sqlite3.Error as exc:
-            raise StorageUnavailable(str(exc)) from exc
-        finally:
-            await conn.close()
 
 
 async def _all(conn: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -239,26 +238,27 @@ async def _figures(
     for step, n, not_completed in await _all(conn, AT_CURRENT_STEP, base):
         reached[step] = reached.get(step, 0) + n
         stopped_here[step] = not_completed
-    answered = {step: n for step, n in await _all(conn, ANSWERED, base)}
-
+    counted = {*kinds.scalar_counted, *kinds.numbers}
+    params: dict[str, Any] = dict(base)
+    sql = ANSWER_VALUES.format(steps=_marks(sorted(counted), "step", params))
+    answered: dict[str, int] = {}
     value_counts: dict[str, dict[str, int]] = {}
-    if kinds.scalar_counted:
-        params: dict[str, Any] = dict(base)
-        sql = SCALAR_COUNTS.format(steps=_marks(kinds.scalar_counted, "step", params))
-        for step, kind, atom, n in await _all(conn, sql, params):
+    histograms: dict[str, dict[float, int]] = {}
+    for step, kind, atom, n in await _all(conn, sql, params):
+        answered[step] = answered.get(step, 0) + n
+        if step in kinds.numbers and kind in ("integer", "real"):
+            histogram = histograms.setdefault(step, {})
+            histogram[atom] = histogram.get(atom, 0) + n  # 3 and 3.0 are one value
+        elif step in counted:
             key = _json_text(kind, atom)
-            value_counts.setdefault(step, {})[key] = value_counts.get(step, {}).get(key, 0) + n
+            by_value = value_counts.setdefault(step, {})
+            by_value[key] = by_value.get(key, 0) + n
     if kinds.multi_counted:
         params = dict(base)
         sql = MULTI_COUNTS.format(steps=_marks(kinds.multi_counted, "step", params))
         for step, value, n in await _all(conn, sql, params):
             value_counts.setdefault(step, {})[str(value)] = n
-    numbers: dict[str, NumberSummary] = {}
-    if kinds.numbers:
-        params = dict(base)
-        sql = NUMBER_SUMMARIES.format(steps=_marks(kinds.numbers, "step", params))
-        for step, n, mean, mid, low, high in await _all(conn, sql, params):
-            numbers[step] = NumberSummary(n, mean, mid, low, high)
+    numbers = {step: summarize(histogram) for step, histogram in histograms.items()}
     return RawFigures(
         counts=StatusCounts(**{status: n for status, n in counts}),
         median_duration_seconds=median[0][0] if median else None,

@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .. import strict_json
+from .access_fields import ACCESS_FIELDS, parse_access_fields
 from .condition_parser import comparisons, condition_steps, parse_condition
 from .errors import SurveyError, SurveyFileError, json_type_name
+from .languages import parse_languages, resolve
 from .model import Rule, Step, Survey
 from .step_parser import parse_step
 
 logger = logging.getLogger(__name__)
 
 SURVEY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-TOP_FIELDS = {"id", "title", "version", "default", "steps"}
+TOP_FIELDS = {"id", "title", "version", "default", "steps", "language", "languages",
+              *ACCESS_FIELDS}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "surveys"
 
@@ -85,12 +88,31 @@ def load_survey_file(file: Path) -> tuple[Survey, list[str]]:
 
 
 def parse_survey(document: Any, source: Path | None = None) -> tuple[Survey, list[str]]:
-    """Check a decoded survey document; return the survey and its warnings."""
+    """Check a decoded survey document; return the survey (its first language) and warnings.
+
+    Each language is resolved into a one-language document and checked whole, so every
+    translation has the same steps, values and branches.
+    """
     if not isinstance(document, dict):
         raise SurveyError("", f"a survey must be a JSON object, not {json_type_name(document)}")
     for key in document:
         if key not in TOP_FIELDS:
             raise SurveyError(key, "unknown field")
+    languages = parse_languages(document)
+    translations: dict[str, Survey] = {}
+    warnings: list[str] = []
+    for language in languages:
+        survey, found = _parse_one_language(resolve(document, language, languages), source)
+        translations[language] = replace(survey, languages=languages, language=language)
+        warnings = warnings or found
+    for survey in translations.values():
+        object.__setattr__(survey, "translations", translations)
+    return translations[languages[0]], warnings
+
+
+def _parse_one_language(
+    document: dict[str, Any], source: Path | None
+) -> tuple[Survey, list[str]]:
     survey_id = document.get("id")
     if not isinstance(survey_id, str) or not SURVEY_ID.match(survey_id):
         raise SurveyError("id", "must match ^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -106,6 +128,7 @@ def parse_survey(document: Any, source: Path | None = None) -> tuple[Survey, lis
     raw_steps = document.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise SurveyError("steps", "must be a non-empty list")
+    access_fields = parse_access_fields(document)
 
     steps: dict[str, Step] = {}
     raw_next: dict[str, Any] = {}
@@ -127,7 +150,7 @@ def parse_survey(document: Any, source: Path | None = None) -> tuple[Survey, lis
     _check_no_cycles(steps, index)
     survey = Survey(
         id=survey_id, title=title, version=version, steps=steps, first_step=order[0],
-        is_default=is_default, source=source, order=order,
+        is_default=is_default, source=source, order=order, **access_fields,
     )
     return survey, _unreachable_warnings(survey, source)
 

@@ -74,14 +74,24 @@ class Survey:
     order: tuple[str, ...] = ()
     # Language tags, the first the default (SURVEY_FORMAT.md: `languages`).
     languages: tuple[str, ...] = ("en",)
+    # The language of this object's texts; every language's Survey by its tag (this one too).
+    language: str = "en"
+    translations: dict[str, Survey] = field(default_factory=dict, compare=False, repr=False)
     # Who may start a session, and when (OPERATORS.md: Access, Window); times as stored, UTC.
     access: Access = "open"
     opens_at: str | None = None
     closes_at: str | None = None
+    # on_complete.redirect as written, {user_id} and {survey_id} not yet filled in.
+    on_complete_redirect: str | None = None
 
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    def localized(self, language: str | None) -> Survey:
+        """The survey with its texts in `language` (None, or one it lacks: its first)."""
+        return self.translations.get(language or self.languages[0]) or self.translations.get(
+            self.languages[0], self)
 
     def summary(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "version": self.version}

@@ -1,4 +1,5 @@
-"""Understanding a spoken choice: labels, values, aliases, positions, small slips."""
+"""Understanding a spoken choice: labels, values, aliases, positions, small slips,
+corrections and refusals."""
 
 from __future__ import annotations
 
@@ -7,23 +8,19 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from ..survey.model import Step
-from .language import Language, normalize, remove_phrases
+from .corrections import Corrects, last_correction
+from .language import Language
+from .phrases import Match, remove_phrases, strip_edges
+from .polarity import regions
+from .positions import position
+from .unclear import Unclear
 
 # A slip is forgiven only when the best option is close and clearly ahead of the next:
 # asking again is better than a wrong guess.
 FUZZY_THRESHOLD = 80
 FUZZY_MARGIN = 10
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MARK = "\u00a7"  # never left in normalised text
 MIN_FUZZY_LENGTH = 4  # "ca" is not "car": fragments are too easily anything
-
-
-class Unclear(Exception):
-    """Nothing fits, or more than one option fits equally well."""
-
-    def __init__(self, candidates: list[int] | None = None) -> None:
-        super().__init__()
-        self.candidates = candidates or []
 
 
 @dataclass(frozen=True)
@@ -33,11 +30,11 @@ class Names:
     by_option: tuple[tuple[str, ...], ...]
 
     @classmethod
-    def of(cls, step: Step) -> Names:
+    def of(cls, step: Step, language: Language) -> Names:
         names = []
         for option in step.options:
-            forms = {normalize(option.label), normalize(option.value)}
-            forms.update(normalize(alias) for alias in option.aliases)
+            forms = {language.normalize(option.label), language.normalize(option.value)}
+            forms.update(language.normalize(alias) for alias in option.aliases)
             names.append(tuple(sorted((f for f in forms if f), key=len, reverse=True)))
         return cls(tuple(names))
 
@@ -62,38 +59,12 @@ def mentioned_spans(text: str, names: Names) -> list[tuple[int, int, int]]:
 
 
 def mark_options(text: str, names: Names) -> str:
-    """Replace each named option by a marker, so a label holding "and" survives the split."""
+    """Replace each named option by a marker, so that a label holding "and" or "not"
+    survives the cutting that follows."""
     marked = f" {text} "
     for start, end, index in reversed(mentioned_spans(text, names)):
         marked = f"{marked[:start]}{MARK}{index}{marked[end:]}"
     return " ".join(marked.split())
-
-
-def position(part: str, count: int, language: Language) -> int | None:
-    """'the second one', 'number three', 'option B', 'the last one', '2' -> an index."""
-    tokens = part.split()
-    if tokens and tokens[0] == "the":
-        tokens = tokens[1:]
-    followers = ("one", "option", "choice", "answer")
-    if 1 <= len(tokens) <= 2 and tokens[0] in language.ordinals and (
-        len(tokens) == 1 or tokens[1] in followers
-    ):
-        ordinal = language.ordinals[tokens[0]]
-        index = count - 1 if ordinal == -1 else ordinal - 1
-        return index if 0 <= index < count else None
-    prefixed = len(tokens) == 2 and tokens[0] in language.position_words
-    if not prefixed and len(tokens) != 1:
-        return None
-    word = tokens[-1]
-    if word.isdigit():
-        index = int(word) - 1
-    elif word in language.small_numbers:
-        index = language.small_numbers[word] - 1
-    elif prefixed and len(word) == 1 and word in LETTERS:
-        index = LETTERS.index(word)  # "option b"; a bare letter is too easily misheard
-    else:
-        return None
-    return index if 0 <= index < count else None
 
 
 def fuzzy(part: str, names: Names) -> int | None:
@@ -110,12 +81,19 @@ def fuzzy(part: str, names: Names) -> int | None:
     return None
 
 
-def resolve_part(part: str, step: Step, names: Names, language: Language) -> list[int]:
-    """The options one part of the utterance means; Unclear when it means nothing."""
-    marked = [int(word[1:]) for word in part.split() if word.startswith(MARK)]
+def resolve_part(
+    part: str, step: Step, names: Names, language: Language, strict: bool = False
+) -> list[int]:
+    """The options one part of the utterance means; Unclear when it means nothing. A strict
+    part names options and nothing else: "not the bus" refuses the bus, but in "the bus is
+    not running" the refusal is about something else."""
+    words = part.split()
+    marked = [int(word[1:]) for word in words if word.startswith(MARK)]
     if marked:
+        if strict and any(w[:1] != MARK and w not in language.articles for w in words):
+            raise Unclear()
         return marked
-    at = position(part, len(step.options), language)
+    at = position(part, len(step.options), language, strict)
     if at is not None:
         return [at]
     bare = remove_phrases(part, language.articles)
@@ -129,24 +107,68 @@ def split_parts(text: str, language: Language) -> list[str]:
     parts = [text]
     for conjunction in language.conjunctions:
         parts = [p.strip() for part in parts for p in f" {part} ".split(f" {conjunction} ")]
-    return [p for p in parts if p]
+    return [p for p in parts if p and p not in language.conjunctions]
+
+
+def _correction_or_refusal(language: Language) -> Corrects:
+    """A word that both corrects and refuses ("no") corrects when a pause follows it ("the
+    bus, no, the train"), refuses an option it opens ("no bus"), and between two options
+    without a pause ("the bus no the train") cannot be told apart."""
+
+    def decide(words: list[str], match: Match) -> bool:
+        if match.phrase not in language.negations:
+            return True
+        after = " ".join(words[match.end:])
+        if not after or words[match.end] in language.conjunctions:
+            return True
+        if any(f"{after} ".startswith(f"{marker} ") for marker in language.corrections):
+            return True  # "nein, Quatsch, der Zug"
+        if match.start == 0:
+            return False
+        raise Unclear()
+
+    return decide
 
 
 def choose(step: Step, text: str, language: Language) -> list[int]:
     """The indexes of the options meant, in option order. Every part of what was said
     must be understood; otherwise, or when a single choice hears two, Unclear."""
-    names = Names.of(step)
-    text = remove_phrases(text, language.fillers)
+    names = Names.of(step, language)
+    text = " ".join(strip_edges(language.without_fillers(text).split(), language.conjunctions))
     multi = step.type == "multi_choice"
-    if multi and text in language.all:
-        return list(range(len(step.options)))
     if multi and text in language.none:
         return []
-    picked: list[int] = []
-    for part in split_parts(mark_options(text, names), language):
-        for index in resolve_part(part, step, names, language):
-            if index not in picked:
-                picked.append(index)
+    marked = last_correction(mark_options(text, names), language.corrections,
+                             language.conjunctions, _correction_or_refusal(language),
+                             keep=language.negations + language.exclusions + language.contrasts)
+    if multi and marked in language.none:
+        return []  # "the wifi, no sorry, nothing"
+    picked = _wanted_not_refused(marked, step, names, language)
     if not picked or (not multi and len(picked) > 1):
         raise Unclear(picked)
-    return sorted(picked)
+    return picked
+
+
+def _wanted_not_refused(marked: str, step: Step, names: Names, language: Language) -> list[int]:
+    multi = step.type == "multi_choice"
+    every = list(range(len(step.options)))
+    wanted: set[int] = set()
+    refused: set[int] = set()
+    said_all = False
+    for region in regions(marked, language):
+        parts = split_parts(region.words, language)
+        if not region.refused:
+            for part in parts:
+                said_all = said_all or (multi and part in language.all)
+                wanted.update(every if multi and part in language.all
+                              else resolve_part(part, step, names, language))
+            continue
+        if not parts:
+            raise Unclear()  # "the train, not": not what
+        if len(parts) > 1 and wanted and not said_all:
+            raise Unclear()  # "bus, tram, not metro, ferry": is the ferry refused too?
+        for part in parts:
+            refused.update(resolve_part(part, step, names, language, strict=True))
+    if wanted & refused and not said_all:
+        raise Unclear(sorted(wanted & refused))  # "the bus, not the bus"
+    return sorted(wanted - refused)

@@ -89,7 +89,9 @@ export function answerControl(step, value) {
 }
 
 export function showOnly(id) {
-  for (const section of ["step-form", "end-screen", "blocked"]) $(section).hidden = section !== id;
+  for (const section of ["step-form", "end-screen", "blocked", "which-session"]) {
+    $(section).hidden = section !== id;
+  }
 }
 
 export function showProgress(progress) {
@@ -132,6 +134,7 @@ const STATUS_TEXT = {
   saved: "Saved",
   saving: "Saving…",
   offline: "Offline - your answers are kept on this device",
+  stopped: "Not connected",
 };
 
 export function showStatus(state) {
@@ -145,9 +148,11 @@ export function showBlocked(title, text, actionLabel, action) {
   $("progress-row").hidden = true;
   $("blocked-title").textContent = title;
   $("blocked-text").textContent = text;
+  // No button where acting cannot help (an invitation refused, a closed survey).
   const button = $("blocked-action");
-  button.textContent = actionLabel;
-  button.onclick = action;
+  button.hidden = !actionLabel;
+  button.textContent = actionLabel || "";
+  button.onclick = action || null;
   $("blocked-title").focus();
 }
 
