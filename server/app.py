@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -74,5 +75,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.housekeeping = housekeeping
     app.state.live = live
     app.state.sign_in_limits = SignInLimits()
-    app.state.metrics_registry = make_registry(gateway, store, settings.db)
+    # File sizes only for a SQLite file: PostgreSQL reports its own.
+    db_file = settings.db if isinstance(settings.db, Path) else None
+    app.state.metrics_registry = make_registry(gateway, store, db_file)
     return app

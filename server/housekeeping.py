@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .durations import timestamp_before
-from .settings import Settings
+from .settings import Settings, backup_stem
 from .store import SessionStore, StorageUnavailable
 
 logger = logging.getLogger(__name__)
@@ -98,11 +98,11 @@ class Housekeeping:
     async def backup(self) -> None:
         directory = self.settings.backup_dir
         assert directory is not None
-        dest = directory / backup_name(self.settings.db)
+        dest = directory / backup_name(backup_stem(self.settings.db))
         await self.store.backup(dest)
         self.backups += 1
         logger.info("backed up the database to %s", dest)
-        kept = scheduled_backups(directory, self.settings.db)
+        kept = scheduled_backups(directory, backup_stem(self.settings.db))
         for old in kept[:-self.settings.backup_keep]:
             old.unlink(missing_ok=True)
             logger.info("removed the old backup %s", old)

@@ -50,7 +50,7 @@ def _file_size(path: Path) -> int:
 
 
 class ServerCollector(Collector):
-    def __init__(self, gateway: Gateway, store: SessionStore, db: Path) -> None:
+    def __init__(self, gateway: Gateway, store: SessionStore, db: Path | None) -> None:
         self.gateway = gateway
         self.store = store
         self.db = db
@@ -109,6 +109,8 @@ class ServerCollector(Collector):
             "survey_pending_writes", "Writes waiting for the database",
             value=getattr(self.store, "pending_writes", 0),
         )
+        if self.db is None:  # PostgreSQL: no file of ours to measure
+            return
         yield GaugeMetricFamily(
             "survey_database_bytes", "Size of the database file", value=_file_size(self.db)
         )
@@ -118,7 +120,9 @@ class ServerCollector(Collector):
         )
 
 
-def make_registry(gateway: Gateway, store: SessionStore, db: Path) -> CollectorRegistry:
+def make_registry(
+    gateway: Gateway, store: SessionStore, db: Path | None
+) -> CollectorRegistry:
     # A registry of its own, not the process-wide default: several apps may share a
     # process (tests), and the default's process and GC collectors are not wanted here.
     registry = CollectorRegistry(auto_describe=False)

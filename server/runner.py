@@ -109,7 +109,7 @@ def make_store(settings: Settings) -> SessionStore:
     """PostgreSQL for a postgresql:// URL, else the SQLite file."""
     if is_postgres_url(settings.db):
         return PostgresStore(str(settings.db), pool_size=settings.db_pool_size,
-                             retry=settings.retry)
+                             retry=settings.retry, max_history_rows=settings.max_history_rows)
     return SQLiteStore(
         Path(settings.db),
         synchronous=settings.synchronous,

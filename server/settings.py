@@ -178,6 +178,13 @@ def describe_db(db: Path | str) -> str:
     return f"{parts.scheme}://{user}{where}{parts.path}"
 
 
+def backup_stem(db: Path | str) -> Path:
+    """What backups of this database are named after: the file, or the PostgreSQL database."""
+    if not is_postgres_url(db):
+        return Path(db)
+    return Path(urlsplit(str(db)).path.strip("/") or "postgres")
+
+
 def _database(text: str) -> Path | str:
     """A postgresql:// URL as given, or a SQLite file path."""
     if text.startswith(POSTGRES_SCHEMES):

@@ -29,11 +29,11 @@ FAST_RETRY = RetryPolicy(tries=3, initial=0.05, factor=2, cap=0.2)
 
 
 def record(user_id: str = "u1", last_seq: int = 0, **changes: object) -> SessionRecord:
-    fields: dict[str, object] = dict(
-        user_id=user_id, survey_id="s", survey_version=1, current_step="S1", answers={},
-        step_history=[], is_audio_mode=False, session_data={"drafts": {}}, last_seq=last_seq,
-        completed=False,
-    )
+    fields: dict[str, object] = {
+        "user_id": user_id, "survey_id": "s", "survey_version": 1, "current_step": "S1",
+        "answers": {}, "step_history": [], "is_audio_mode": False,
+        "session_data": {"drafts": {}}, "last_seq": last_seq, "completed": False,
+    }
     fields.update(changes)
     return SessionRecord(**fields)  # type: ignore[arg-type]
 

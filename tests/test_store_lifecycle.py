@@ -1,7 +1,7 @@
 """The store contract for invitations, erasure, retention, backup and the history cap.
 
-Written against SessionStore only (the `store` fixture is the one place that names
-SQLite), so the same tests can run on another backend.
+Written against SessionStore only, and run on both stores (the `database` fixture): a
+SQLite file and PostgreSQL. A backup is a SQLite file from either.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from server.durations import timestamp_before
+from server.settings import Settings
 from server.store import (
     HistoryEntry,
     SessionNotFound,
@@ -33,8 +34,10 @@ def record(user_id: str, **changes: object) -> SessionRecord:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SessionStore]:
-    opened = SQLiteStore(tmp_path / "contract.db", max_history_rows=10)
+async def store(database: Path | str) -> AsyncIterator[SessionStore]:
+    from server.runner import make_store
+
+    opened = make_store(Settings(db=database, max_history_rows=10))
     await opened.open()
     try:
         yield opened

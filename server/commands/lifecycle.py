@@ -10,6 +10,7 @@ from typing import Any
 
 from ..durations import parse_duration, timestamp_before
 from ..protocol import USER_ID_PATTERN
+from ..settings import describe_db
 from ..store import StorageUnavailable
 from .common import CommandError, add_store_options, opened
 
@@ -85,11 +86,13 @@ async def _backup(args: argparse.Namespace) -> int:
     if dest.is_dir():
         raise CommandError(f"{dest} is a folder: give the backup file's path")
     async with opened(args) as context:
-        if dest.resolve() == context.settings.db.resolve():
+        db = context.settings.db
+        if isinstance(db, Path) and dest.resolve() == db.resolve():
             raise CommandError("the backup cannot overwrite the database itself")
         try:
             await context.store.backup(dest)
         except (OSError, StorageUnavailable, ValueError) as exc:
             raise CommandError(f"backup to {dest} failed: {exc}") from None
-    sys.stdout.write(f"backed up {context.settings.db} to {dest} (integrity check ok)\n")
+    sys.stdout.write(
+        f"backed up {describe_db(context.settings.db)} to {dest} (integrity check ok)\n")
     return 0

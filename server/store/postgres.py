@@ -19,15 +19,19 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 
 from ..clock import utc_now
 from ..strict_json import dumps as to_json
+from . import postgres_lifecycle as lifecycle
 from .base import (
+    Erased,
     Fenced,
     HistoryRow,
+    PurgedSession,
     SessionExists,
     SessionNotFound,
     SessionStore,
@@ -138,8 +142,11 @@ class PostgresStore(SessionStore):
         pool_size: int = 10,
         retry: RetryPolicy = DEFAULT_RETRY,
         connect_timeout: float = CONNECT_TIMEOUT,
+        max_history_rows: int = 5000,
     ) -> None:
+        super().__init__()
         self.dsn = dsn
+        self.max_history_rows = max_history_rows
         self.where = describe_url(dsn)
         self.pool_size = pool_size
         self.connect_timeout = connect_timeout
@@ -239,7 +246,9 @@ class PostgresStore(SessionStore):
                     return stored.record
             raise SessionExists(record.user_id)
 
-        return await self._write(work)
+        created = await self._write(work)
+        self.committed(created.survey_id)
+        return created
 
     async def claim(self, user_id: str, token_hash: str, owner: str) -> SessionRecord:
         async def work(conn: asyncpg.Connection, retrying: bool) -> SessionRecord:
@@ -266,7 +275,9 @@ class PostgresStore(SessionStore):
                                        f"{owner} {user_id}")
                 return _to_stored(claimed).record
 
-        return await self._write(work)
+        claimed = await self._write(work)
+        self.committed(claimed.survey_id)
+        return claimed
 
     async def save(
         self,
@@ -276,13 +287,24 @@ class PostgresStore(SessionStore):
         history: Sequence[HistoryEntry],
         release: bool = False,
     ) -> None:
-        async def work(conn: asyncpg.Connection, retrying: bool) -> None:
+        async def save_once(conn: asyncpg.Connection, rows: Sequence[HistoryEntry]) -> bool:
             saved = await conn.fetchval(
                 SAVE_SESSION, record.user_id, owner, expected_last_seq, record.survey_version,
                 record.current_step, to_json(record.answers), to_json(record.step_history),
                 record.is_audio_mode, to_json(record.session_data), record.last_seq, utc_now(),
-                record.language, record.completed, release, *_history_arrays(history),
+                record.language, record.completed, release, *_history_arrays(rows),
             )
+            return bool(saved)
+
+        async def work(conn: asyncpg.Connection, retrying: bool) -> None:
+            if any(row.action == "rejected" for row in history):
+                # The history cap is read and the rows written in one transaction.
+                async with conn.transaction():
+                    rows = await lifecycle.capped(conn, record.user_id, history,
+                                                  self.max_history_rows)
+                    saved = await save_once(conn, rows)
+            else:
+                saved = await save_once(conn, history)  # one statement, one round trip
             if saved:
                 return
             if retrying and record.last_seq != expected_last_seq:
@@ -295,9 +317,13 @@ class PostgresStore(SessionStore):
                 if row is not None and tuple(row[1:]) == (record.last_seq, record.current_step) \
                         and (row[0] == owner or (release and row[0] is None)):
                     return
-            raise Fenced(record.user_id)
+            gone = await conn.fetchval(
+                "SELECT 1 FROM sessions WHERE user_id = $1", record.user_id) is None
+            # Erased (or purged) while this connection held it: not a takeover.
+            raise SessionNotFound(record.user_id) if gone else Fenced(record.user_id)
 
         await self._write(work)
+        self.committed(record.survey_id)
 
     async def log_admin(
         self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
@@ -309,6 +335,63 @@ class PostgresStore(SessionStore):
             )
 
         await self._write(work)
+
+    # The data's life (OPERATORS.md): invitations, erasure, retention, backup
+
+    async def invite(
+        self, survey_id: str, invitations: Sequence[tuple[SessionRecord, str]]
+    ) -> None:
+        async def work(conn: asyncpg.Connection, retrying: bool) -> None:
+            async with conn.transaction():
+                await lifecycle.invite(conn, survey_id, invitations)
+
+        await self._write(work)
+        self.committed(survey_id)
+
+    async def erase(self, user_ids: Sequence[str]) -> list[Erased]:
+        async def work(conn: asyncpg.Connection, retrying: bool) -> list[Erased]:
+            async with conn.transaction():
+                return await lifecycle.erase(conn, user_ids)
+
+        erased = await self._write(work)
+        if erased:
+            await self._vacuum()
+        for survey_id in {item.survey_id for item in erased}:
+            self.committed(survey_id)
+        return erased
+
+    async def purge(self, idle_before: str, dry_run: bool = False) -> list[PurgedSession]:
+        if dry_run:
+            return await self._read(
+                lambda conn: lifecycle.idle_sessions(conn, idle_before, None))
+
+        async def work(conn: asyncpg.Connection, retrying: bool) -> list[PurgedSession]:
+            async with conn.transaction():
+                return await lifecycle.purge_chunk(conn, idle_before)
+
+        removed: list[PurgedSession] = []
+        while True:  # short transactions: respondents' writes never wait for a whole purge
+            chunk = await self._write(work)
+            removed.extend(chunk)
+            if len(chunk) < lifecycle.PURGE_CHUNK:
+                break
+        if removed:
+            await self._vacuum()
+        for survey_id in {item.survey_id for item in removed}:
+            self.committed(survey_id)
+        return removed
+
+    async def _vacuum(self) -> None:
+        try:
+            await self._read(lifecycle.vacuum)
+        except StorageUnavailable as exc:  # autovacuum will do it later
+            logger.warning("could not vacuum after deleting sessions: %s", exc)
+
+    async def backup(self, dest: Path) -> None:
+        async def work(conn: asyncpg.Connection) -> None:
+            await lifecycle.backup(conn, Path(dest))
+
+        await self._read(work)
 
     # Reads: one try each; a read that fails is reported, and the caller decides.
 
