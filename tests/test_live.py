@@ -9,10 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from server.operators.live import MIN_INTERVAL, LiveFeed
 from tests.operators_support import ADMIN, admin_settings, finished, get, respondent
 from tests.support import COMMUTE_ANSWERS, running_server
+
+# The live console runs on both stores.
+pytestmark = pytest.mark.usefixtures("on_both_stores")
 
 
 async def _events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
@@ -135,3 +139,24 @@ async def test_an_open_console_stream_does_not_hold_up_shutdown(tmp_path: Path) 
     assert code == 0
     log = "".join(process.log)
     assert "Cancel" not in log and "timeout" not in log.lower(), log
+
+
+async def test_on_postgres_the_console_sees_answers_committed_by_another_process(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    console_side = admin_settings(tmp_path, db=postgres_url)
+    async with running_server(console_side) as console, running_server(console_side) as other:
+        async with httpx.AsyncClient(base_url=console.url, timeout=10) as http:
+            async with http.stream("GET", "/api/surveys/commute/live", headers=ADMIN) as response:
+                events = _events(response)
+                first = await asyncio.wait_for(anext(events), 10)
+                assert first["sessions"]["total"] == 0
+                # The respondent answers on the other server process only.
+                client = await respondent(other.ws_url, COMMUTE_ANSWERS[:2])
+                while True:
+                    update = await asyncio.wait_for(anext(events), 10)
+                    mode = next(s for s in update["steps"] if s["id"] == "mode")
+                    if mode["answered"] == 1:
+                        break
+                assert update["sessions"]["in_progress"] == 1
+                await client.close()

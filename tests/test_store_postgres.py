@@ -253,3 +253,24 @@ def test_the_fixture_starts_its_own_cluster_when_nothing_answers() -> None:
     finally:
         stop_cluster(server)
     assert not server.cluster.exists()
+
+
+async def test_commits_in_another_process_reach_this_ones_listeners(postgres_url: str) -> None:
+    """What the operators' live console hears: commits by any process, once each here."""
+    here, elsewhere = PostgresStore(postgres_url), PostgresStore(postgres_url)
+    await here.open()
+    await elsewhere.open()
+    heard: list[str] = []
+    here.commit_listeners.append(heard.append)
+    try:
+        await wait_until(here._listener.listening.is_set)
+        await elsewhere.create(record("x", survey_id="other"), "t", "c", [])
+        await wait_until(lambda: "other" in heard, timeout=5)
+        await here.create(record("y"), "t", "c", [])
+        await elsewhere.create(record("z", survey_id="last"), "t", "c", [])
+        await wait_until(lambda: "last" in heard, timeout=5)
+        # Our own commit was heard once, directly, not again through PostgreSQL.
+        assert heard.count("s") == 1
+    finally:
+        await here.close()
+        await elsewhere.close()

@@ -15,9 +15,11 @@ and that counts as success, so nothing is applied twice and nothing acknowledged
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +55,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TAKEOVER_CHANNEL = "survey_takeover"
+COMMITS_CHANNEL = "survey_commits"
+# Each process tells the others at most this often which surveys it committed to.
+COMMITS_ANNOUNCE_EVERY = 0.25
 DEFAULT_RETRY = RetryPolicy()
 CONNECT_TIMEOUT = 10.0
 # A statement that waits longer than this is treated as a lost connection and retried.
@@ -153,7 +158,12 @@ class PostgresStore(SessionStore):
         self.stats = WriteStats()
         self._retrying = Retrying(retry, self.stats)
         self._pool: asyncpg.Pool | None = None
-        self._listener = TakeoverListener(dsn, TAKEOVER_CHANNEL, connect_timeout)
+        self._listener = TakeoverListener(dsn, TAKEOVER_CHANNEL, connect_timeout,
+                                          commits=(COMMITS_CHANNEL, self._heard_commit))
+        self._process = uuid.uuid4().hex[:16]  # tells our own announcements from others'
+        self._to_announce: set[str] = set()
+        self._announce_now = asyncio.Event()
+        self._announcer: asyncio.Task[None] | None = None
         self.results = PostgresResults(dsn, connect_timeout)
 
     # Connections
@@ -172,9 +182,15 @@ class PostgresStore(SessionStore):
             command_timeout=COMMAND_TIMEOUT,
         )
         await self._listener.start()
+        self._announcer = asyncio.create_task(self._announce_forever(), name="commit-announcer")
         logger.info("PostgreSQL store open at %s (pool of %d)", self.where, self.pool_size)
 
     async def close(self) -> None:
+        if self._announcer is not None:
+            self._announcer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._announcer
+            self._announcer = None
         await self._listener.stop()
         await self.results.close()
         if self._pool is not None:
@@ -191,6 +207,37 @@ class PostgresStore(SessionStore):
 
     def watch_takeovers(self, sink: TakeoverSink) -> None:
         self._listener.sink = sink
+
+    # Commits, announced across processes: the live console of any process sees them.
+
+    def committed(self, survey_id: str) -> None:
+        super().committed(survey_id)
+        if self._announcer is not None:
+            self._to_announce.add(survey_id)
+            self._announce_now.set()
+
+    def _heard_commit(self, payload: str) -> None:
+        process, _, survey_id = payload.partition(" ")
+        if process != self._process and survey_id:
+            super().committed(survey_id)
+
+    async def _announce_forever(self) -> None:
+        """One NOTIFY per survey per interval, not one per write: NOTIFY serialises the
+        commits that carry it, which would cost every respondent's write."""
+        while True:
+            await self._announce_now.wait()
+            self._announce_now.clear()
+            surveys, self._to_announce = sorted(self._to_announce), set()
+            try:
+                await self._acquire_pool().execute(
+                    "SELECT pg_notify($1, $2 || ' ' || s) FROM unnest($3::text[]) AS s",
+                    COMMITS_CHANNEL, self._process, surveys,
+                )
+            except (StorageUnavailable, OSError, TimeoutError, asyncpg.PostgresError,
+                    asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+                # The console refreshes at the next announcement.
+                logger.debug("could not announce commits: %s", exc)
+            await asyncio.sleep(COMMITS_ANNOUNCE_EVERY)
 
     # Writes
 

@@ -1,10 +1,13 @@
-"""Takeovers announced by any process: PostgreSQL LISTEN on a connection of its own.
+"""Takeovers and commits announced by any process: PostgreSQL LISTEN on a connection of its own.
 
 A claim sends NOTIFY (new owner, user id) in its transaction, so every process hears of
 it when it commits. The listener hands each to a sink (the gateway), which closes its
 own connection to that session with 4409 at once instead of at its next write or
 autosave tick. A notification missed while the listening connection was down is still
 caught by the autosave tick's owner check; the listener reconnects by itself.
+
+The same connection hears which surveys other processes committed to (for the operators'
+live console), on a second channel; see PostgresStore.committed for how those are sent.
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ RECONNECT_WAIT = (0.1, 5.0)  # first wait, longest wait
 
 
 class TakeoverListener:
-    def __init__(self, dsn: str, channel: str, connect_timeout: float) -> None:
+    def __init__(
+        self, dsn: str, channel: str, connect_timeout: float,
+        commits: tuple[str, Callable[[str], None]] | None = None,
+    ) -> None:
         self.dsn = dsn
         self.channel = channel
+        self.commits = commits  # (channel, handler of each payload)
         self.connect_timeout = connect_timeout
         self.sink: TakeoverSink | None = None
         self._task: asyncio.Task[None] | None = None
@@ -52,6 +59,13 @@ class TakeoverListener:
             except Exception:
                 logger.exception("a takeover notification could not be handled")
 
+    def _heard_commit(self, conn: object, pid: int, channel: str, payload: str) -> None:
+        if self.commits is not None:
+            try:
+                self.commits[1](payload)
+            except Exception:
+                logger.exception("a commit notification could not be handled")
+
     async def _run(self) -> None:
         wait = RECONNECT_WAIT[0]
         while True:
@@ -67,6 +81,8 @@ class TakeoverListener:
             try:
                 conn.add_termination_listener(lambda _conn: self._lost.set())
                 await conn.add_listener(self.channel, self._heard)
+                if self.commits is not None:
+                    await conn.add_listener(self.commits[0], self._heard_commit)
                 self.sessions += 1
                 self.listening.set()
                 await self._lost.wait()
