@@ -127,8 +127,11 @@ def start_ideal(db: Path, cpus: set[int] | None) -> Process:
     return start("ideal", ["-m", "bench.ideal_app", "--db", str(db)], {}, cpus)
 
 
-def start_survey_server(db: Path, synchronous: str, cpus: set[int] | None) -> Process:
+def start_survey_server(
+    db: Path | str, synchronous: str, cpus: set[int] | None, workers: int = 1
+) -> Process:
     env = {
+        "SURVEY_WORKERS": str(workers),
         "SURVEY_DB": str(db),
         "SURVEY_SYNCHRONOUS": synchronous,
         "SURVEY_ADMIN_KEY": ADMIN_KEY,
@@ -142,4 +145,4 @@ def start_survey_server(db: Path, synchronous: str, cpus: set[int] | None) -> Pr
         "SURVEY_NEW_SESSIONS_PER_MINUTE": "1000000",
         "SURVEY_LOG_LEVEL": "info",  # the default, as users run it
     }
-    return start(f"server ({synchronous})", ["-m", "server", "serve", "--port", "0"], env, cpus)
+    return start(f"server ({synchronous}, {workers} process(es))", ["-m", "server", "serve", "--port", "0"], env, cpus)
