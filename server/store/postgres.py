@@ -128,6 +128,17 @@ def _history_arrays(rows: Sequence[HistoryEntry]) -> tuple[list[Any], ...]:
     )
 
 
+async def _end_transaction(conn: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool: no transaction left open.
+
+    asyncpg's default reset also runs RESET ALL, UNLISTEN *, CLOSE ALL and releases
+    advisory locks: a round trip per write for state these connections never set (the
+    migration lock and LISTEN use connections of their own).
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 def _to_stored(row: asyncpg.Record) -> StoredSession:
     record = SessionRecord(
         user_id=row[0], survey_id=row[1], survey_version=row[2], current_step=row[3],
@@ -179,7 +190,7 @@ class PostgresStore(SessionStore):
             await conn.close()
         self._pool = await asyncpg.create_pool(
             self.dsn, min_size=1, max_size=self.pool_size, timeout=self.connect_timeout,
-            command_timeout=COMMAND_TIMEOUT,
+            command_timeout=COMMAND_TIMEOUT, reset=_end_transaction,
         )
         await self._listener.start()
         self._announcer = asyncio.create_task(self._announce_forever(), name="commit-announcer")
