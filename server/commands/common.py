@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from ..settings import OPTIONS, Settings, SettingsError, load_settings
-from ..store import SchemaTooNew, SQLiteStore, StorageUnavailable
+from ..store import DatabaseDamaged, SchemaTooNew, SQLiteStore, StorageUnavailable
 from ..survey import SurveyCatalog, SurveyFileError, load_catalog
 
 logger = logging.getLogger("server")
@@ -73,7 +73,7 @@ async def opened(args: argparse.Namespace) -> AsyncIterator[Context]:
     store = make_store(settings)
     try:
         await store.open()
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, DatabaseDamaged) as exc:
         raise CommandError(f"cannot open {settings.db}: {exc}", EXIT_CONFIG) from None
     except (StorageUnavailable, OSError) as exc:
         raise CommandError(f"cannot open the database {settings.db}: {exc}") from None

@@ -186,7 +186,7 @@ def _language(survey: Survey, state: SessionState, message: SetLanguage) -> Tran
         return _reject(
             state, message, ErrorCode.INVALID_ANSWER,
             f"This survey is available in {', '.join(survey.languages)}.",
-            languages=list(survey.languages),
+            step=state.current_step, languages=list(survey.languages),
         )
     new_state = replace(state, language=language, last_seq=message.seq)
     row = HistoryEntry("language", state.current_step, {"language": language}, message.seq)
