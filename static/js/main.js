@@ -2,13 +2,17 @@
 // acknowledged, and comes back to the same place after a reload or a lost connection.
 
 import { Voice, spokenText } from "./audio.js";
+import * as i18n from "./i18n.js";
+import { LanguageMenu, bestMatch, browserPreferences, saveLanguage, savedLanguage } from "./language.js";
 import { CLOSE, Link } from "./link.js";
 import { LastView, Outbox, SavedSession } from "./storage.js";
 import * as view from "./view.js";
 
 const { $ } = view;
+const { t } = i18n;
 const app = $("app");
 const surveyId = app.dataset.survey;
+const languages = app.dataset.languages.split(" ").filter(Boolean);
 const DRAFT_DELAY = 400;
 const RETRY_DELAY = 2000;
 
@@ -28,6 +32,12 @@ class SurveyPage {
       onHeard: (transcript) => this.heard(transcript),
       onBlocked: () => this.blockedSpeech(),
     });
+    this.menu = new LanguageMenu($("language-menu"), $("language-choice"), languages,
+      (tag) => this.pickLanguage(tag));
+    // Until the welcome says, the language this device last had, else the browser's best match.
+    this.chosenLanguage = null; // picked in the menu before there is a session
+    this.setLanguage((this.session && savedLanguage(surveyId, languages))
+      || bestMatch(browserPreferences(), languages));
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.link = new Link(`${scheme}//${location.host}${app.dataset.wsPath}`, {
       onOpen: () => this.hello(),
@@ -71,7 +81,10 @@ class SurveyPage {
   // --- the connection ---
 
   hello() {
+    const preferences = browserPreferences();
     const hello = { type: "hello", protocol: 1, survey: surveyId };
+    const language = this.chosenLanguage ? [this.chosenLanguage, preferences].join(",") : preferences;
+    if (language) hello.language = language;
     if (this.session) {
       hello.user_id = this.session.userId;
       if (this.session.token) hello.token = this.session.token;
@@ -99,6 +112,11 @@ class SurveyPage {
     }
     this.outbox.sync(message.last_seq);
     this.welcomeBack = message.resumed && message.state.step_history.length > 0;
+    this.setLanguage(message.state.language);
+    const pending = this.pendingLanguage();
+    if (pending) this.menu.value = pending;
+    $("survey-title").textContent = message.survey.title;
+    document.title = message.survey.title;
     this.setAudio(message.state.is_audio_mode, false);
     this.showHandoff();
     // Whatever the server has not acknowledged goes again, in order.
@@ -109,7 +127,12 @@ class SurveyPage {
   }
 
   reply(message) {
-    if (message.ack !== null) this.acked(message.ack);
+    if (message.ack !== null) {
+      // The reply to a set_language is the step in the new language: switch the page's words too.
+      const switched = this.pendingLanguage(message.ack);
+      if (switched) this.setLanguage(switched);
+      this.acked(message.ack);
+    }
     // Replies to resent messages arrive one by one: show the last one only.
     if (this.outbox.empty) this.render(message);
     this.status();
@@ -122,6 +145,7 @@ class SurveyPage {
 
   error(message) {
     this.acked(message.ack);
+    this.menu.value = this.pendingLanguage() || this.language; // a refused switch leaves it
     switch (message.code) {
       case "invalid_answer":
       case "no_match":
@@ -140,7 +164,7 @@ class SurveyPage {
         break;
       case "storage_unavailable":
       case "rate_limited":
-        view.showNotice("Your answer is kept on this device; sending it again shortly.");
+        view.showNotice(t("notice.retrying"));
         setTimeout(() => this.resend(), RETRY_DELAY);
         break;
       default:
@@ -165,25 +189,26 @@ class SurveyPage {
 
   stopped(code) {
     this.voice.stop();
+    if (code !== CLOSE.NORMAL) this.menu.show(false);
     if (code === CLOSE.SUPERSEDED) {
       view.showBlocked(
-        "This survey is open in another window",
-        "Your answers are safe. You can carry on here instead; the other window will stop.",
-        "Continue here",
+        t("blocked.superseded.title"),
+        t("blocked.superseded.text"),
+        t("blocked.superseded.action"),
         () => this.continueHere(),
       );
     } else if (code === CLOSE.AUTH_FAILED) {
       view.showBlocked(
-        "We could not open your saved answers",
-        "This device's link to your earlier answers is no longer valid. You can start the survey again.",
-        "Start again",
+        t("blocked.auth.title"),
+        t("blocked.auth.text"),
+        t("blocked.auth.action"),
         () => this.startAgain(),
       );
     } else if (code !== CLOSE.NORMAL) {
       const text = code === CLOSE.UNKNOWN_SURVEY
-        ? "This survey does not exist. Please check the link you were given."
-        : `The survey could not continue (code ${code}). Reloading the page may help.`;
-      view.showBlocked("Something went wrong", text, "Reload", () => location.reload());
+        ? t("blocked.error.unknown_survey")
+        : t("blocked.error.text", { code });
+      view.showBlocked(t("blocked.error.title"), text, t("blocked.error.action"), () => location.reload());
     }
     this.status();
   }
@@ -215,7 +240,7 @@ class SurveyPage {
 
   heard(transcript) {
     if (!this.current || this.current.type !== "step") return;
-    $("heard").textContent = `I heard: “${transcript}”`;
+    $("heard").textContent = t("heard", { transcript });
     $("heard").hidden = false;
     this.sendInOrder({ type: "voice_answer", step: this.current.step.id, transcript }, true);
   }
@@ -227,7 +252,7 @@ class SurveyPage {
     if (waitForReply) this.enable(false);
     view.showError(null);
     if (!this.link.send(item)) {
-      view.showNotice("You are offline. Your answer is kept on this device and will be sent when the connection is back.");
+      view.showNotice(t("notice.offline"));
     }
     this.status();
   }
@@ -281,15 +306,16 @@ class SurveyPage {
   render(message) {
     this.current = message;
     if (this.lastView) this.lastView.save(message);
-    view.showNotice(this.welcomeBack ? "Welcome back - you can carry on where you left off." : null);
+    view.showNotice(this.welcomeBack ? t("notice.welcome_back") : null);
     this.welcomeBack = false;
     $("heard").hidden = true;
+    this.menu.show(message.type === "step"); // a finished survey takes no set_language
     if (message.type === "complete") {
       view.showOnly("end-screen");
       view.showProgress(null);
       $("end-message").textContent = message.message;
       $("end-message").focus();
-      view.announce("Survey complete. Your answers are saved.");
+      view.announce(t("announce.complete"));
       if (this.audio) this.speak(message.message);
       return;
     }
@@ -308,7 +334,7 @@ class SurveyPage {
     view.showError(null);
     this.enable(true);
     $("prompt").focus();
-    view.announce(message.ack !== null ? `Saved. ${progressText}.` : `${progressText}.`);
+    view.announce(t(message.ack !== null ? "announce.saved" : "announce.progress", { progress: progressText }));
     if (this.audio) this.speakStep();
   }
 
@@ -327,10 +353,45 @@ class SurveyPage {
   async copyLink() {
     try {
       await navigator.clipboard.writeText($("resume-link").value);
-      $("copy-link").textContent = "Copied";
+      $("copy-link").textContent = t("handoff.copied");
     } catch {
       $("resume-link").select();
     }
+  }
+
+  // --- language ---
+
+  // Shows the page in `tag`: its words, <html lang>, the voice, the menu; kept on this device.
+  setLanguage(tag) {
+    this.language = tag;
+    i18n.use(tag);
+    document.documentElement.lang = tag;
+    this.voice.language = tag;
+    this.menu.value = tag;
+    saveLanguage(surveyId, tag);
+    i18n.translate();
+    $("audio-toggle").textContent = t(this.audio ? "audio.toggle_on" : "audio.toggle_off");
+    this.audioNote();
+    if (this.link) this.status();
+  }
+
+  // The language of the last set_language still in the outbox (up to seq `upTo`), if any.
+  pendingLanguage(upTo = Infinity) {
+    if (!this.outbox) return null;
+    const switches = this.outbox.items.filter((i) => i.type === "set_language" && i.seq <= upTo);
+    return switches.length ? switches[switches.length - 1].language : null;
+  }
+
+  // Through the outbox like an answer, so a switch made offline is sent when the link is back.
+  pickLanguage(tag) {
+    if (!this.outbox) {
+      // No session yet: the hello will ask for this language first.
+      this.chosenLanguage = tag;
+      this.setLanguage(tag);
+      return;
+    }
+    if (tag === (this.pendingLanguage() || this.language)) return;
+    this.sendInOrder({ type: "set_language", language: tag }, true);
   }
 
   // --- audio mode ---
@@ -353,7 +414,7 @@ class SurveyPage {
     this.audio = enabled;
     const toggle = $("audio-toggle");
     toggle.setAttribute("aria-pressed", String(enabled));
-    toggle.textContent = enabled ? "Reading aloud: on" : "Read aloud";
+    toggle.textContent = t(enabled ? "audio.toggle_on" : "audio.toggle_off");
     this.audioNote();
     if (!enabled) this.voice.stop();
     else if (changed && fromClick) this.speakStep();
@@ -361,9 +422,9 @@ class SurveyPage {
 
   audioNote() {
     let text = "";
-    if (this.audio && this.speechBlocked) text = "Your browser paused reading aloud. Press “Reading aloud: on” to hear the question.";
-    else if (this.audio && !this.voice.canListen) text = "Questions are read aloud. Spoken answers are not available in this browser.";
-    else if (this.audio) text = "Questions are read aloud. Answer by speaking, or as usual.";
+    if (this.audio && this.speechBlocked) text = t("audio.note.blocked", { button: t("audio.toggle_on") });
+    else if (this.audio && !this.voice.canListen) text = t("audio.note.no_listening");
+    else if (this.audio) text = t("audio.note.listening");
     $("audio-note").textContent = text;
     $("audio-note").hidden = !text;
   }
@@ -384,4 +445,6 @@ class SurveyPage {
   }
 }
 
+// Every catalogue the survey may need, before anything is shown: switching is then immediate.
+await i18n.load(languages);
 window.surveyPage = new SurveyPage();
