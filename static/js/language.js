@@ -2,6 +2,7 @@
 // guess before the server's welcome, the language kept on this device, and the menu.
 
 const storageKey = (surveyId) => `survey:${surveyId}:language`;
+const MAX_PREFERENCES_LENGTH = 500; // the server refuses a hello.language past 512 characters
 
 // The browser's preferred languages, in order, as hello.language wants them
 // ("fr-FR,fr,en-US,en"); the server reads it like Accept-Language.
@@ -9,7 +10,13 @@ export function browserPreferences() {
   const list = navigator.languages && navigator.languages.length
     ? navigator.languages
     : [navigator.language || ""];
-  return list.filter(Boolean).join(",");
+  let joined = "";
+  for (const tag of list.filter(Boolean)) {
+    const next = joined ? `${joined},${tag}` : tag;
+    if (next.length > MAX_PREFERENCES_LENGTH) break; // whole tags only
+    joined = next;
+  }
+  return joined;
 }
 
 // The first of the browser's languages the survey has (fr-CA matches fr), else the survey's
