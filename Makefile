@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 NGINX ?= /usr/sbin/nginx
 
-.PHONY: run test check bench example-db browser proxy clean
+.PHONY: run test check bench chaos example-db browser proxy clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -57,6 +57,11 @@ proxy:
 # Options: make bench BENCH_ARGS="--rounds 5 --profile bench/results"
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench --json bench/results/latest.json $(BENCH_ARGS)
+
+# The chaos suite at full size (a few minutes), printing its figures; `make test` runs a
+# short version of it (tests/chaos/, CHAOS_SCALE unset).
+chaos: $(VENV)/.installed-test
+	CHAOS_SCALE=full $(PY) -m pytest -s -q tests/chaos
 
 example-db: $(VENV)/.installed
 	$(PY) -m server.example_db survey_sessions.db.example

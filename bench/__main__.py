@@ -29,9 +29,17 @@ from .idle import IdleResult, measure_idle
 from .meters import ClientCpu, ProcessCpu
 from .processes import Process
 from .profile import start_recording, summary
-from .report import Comparison, Round, comparison_table, goals, percentile
-from .results_scale import measure_scale
+from .report import (
+    Comparison,
+    Round,
+    comparison_table,
+    goals,
+    ideal_goals,
+    percentile,
+    three_way_table,
+)
 from .respondents import Recorder, Visit, echo_visit_for, run_load, survey_visit
+from .results_scale import measure_scale
 
 logger = logging.getLogger("bench")
 
@@ -57,6 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--results-sessions", type=int, default=100_000,
                         help="sessions for the operators' scale run: figures, export, first "
                              "page (0: skip)")
+    parser.add_argument("--no-ideal", dest="ideal", action="store_false",
+                        help="skip the ideal durable server (bench/ideal_app.py) in FULL rounds")
     parser.add_argument("--no-console", dest="console", action="store_false",
                         help="skip the rounds that measure the cost of an open console")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
@@ -95,13 +105,17 @@ def batch_sizes(before: dict[str, Any], after: dict[str, Any]) -> Counter[int]:
     return +sizes
 
 
-async def compare(echo: Process, server: Process, synchronous: str, respondents: int,
-                  args: argparse.Namespace, echo_visit: Visit) -> Comparison:
+async def compare(echo: Process, ideal: Process | None, server: Process, synchronous: str,
+                  respondents: int, args: argparse.Namespace, echo_visit: Visit) -> Comparison:
     echo_rounds: list[Round] = []
+    ideal_rounds: list[Round] = []
     server_rounds: list[Round] = []
     sizes: Counter[int] = Counter()
     for number in range(1, args.rounds + 1):
         echo_rounds.append(await measure(echo, echo.ws_url, echo_visit, respondents, args.seconds))
+        if ideal is not None:
+            ideal_rounds.append(
+                await measure(ideal, ideal.ws_url, echo_visit, respondents, args.seconds))
         before = await asyncio.to_thread(server.metrics)
         server_rounds.append(
             await measure(server, server.ws_url, survey_visit, respondents, args.seconds)
@@ -115,7 +129,8 @@ async def compare(echo: Process, server: Process, synchronous: str, respondents:
             synchronous, respondents, number, e.steps_per_second, 100 * e.client_cpu_share,
             s.steps_per_second, 100 * s.client_cpu_share, s.steps_per_second / e.steps_per_second,
         )
-    return Comparison(synchronous, respondents, echo_rounds, server_rounds, dict(sizes))
+    return Comparison(synchronous, respondents, echo_rounds, server_rounds, dict(sizes),
+                      ideal_rounds)
 
 
 async def record_script(server: Process) -> list[dict[str, Any]]:
@@ -139,12 +154,14 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             server = processes.start_survey_server(
                 workdir / f"load-{synchronous}.db", synchronous, server_cpus
             )
+            # The ideal durable server at FULL only: it is the durable reference.
+            ideal = (processes.start_ideal(workdir / "ideal.db", server_cpus)
+                     if args.ideal and synchronous == "FULL" else None)
             try:
                 echo_visit = echo_visit_for(await record_script(server))
                 for respondents in loads:
-                    comparisons.append(
-                        await compare(echo, server, synchronous, respondents, args, echo_visit)
-                    )
+                    comparisons.append(await compare(echo, ideal, server, synchronous,
+                                                     respondents, args, echo_visit))
                 if args.console and synchronous == modes[0]:
                     cost = await measure_console_cost(server, args, loads[0], measure,
                                                       wait_until_idle)
@@ -153,12 +170,16 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     results["profile"] = await profile(server, args)
             finally:
                 server.stop()
+                if ideal is not None:
+                    ideal.stop()
     finally:
         echo.stop()
     results["comparisons"] = [asdict(c) | {"ratio": c.ratio("steps_per_second"),
                                            "p99_ratio": c.ratio("p99_ms")} for c in comparisons]
     results["table"] = comparison_table(comparisons)
     results["goals"] = goals(comparisons)
+    results["three_way"] = three_way_table(comparisons)
+    results["ideal_goals"] = ideal_goals(comparisons)
 
     if args.results_sessions:
         scale = await measure_scale(workdir, args.results_sessions, server_cpus)
@@ -232,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in results["goals"]:
         print(line)
+    if results["three_way"].count("\n") > 1:
+        print("\nEcho, the ideal durable server (bench/ideal_app.py) and the survey server:\n")
+        print(results["three_way"])
+        print()
+        for line in results["ideal_goals"]:
+            print(line)
     if "idle_text" in results:
         print("\n" + results["idle_text"])
     if "console_cost" in results:

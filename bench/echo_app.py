@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import socket
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.logs import configure_logging
-from server.runner import run, uvicorn_config
+from server.runner import run
 from server.settings import Settings
+
+from .serving import serve_on_free_port
 
 logger = logging.getLogger("bench.echo")
 
@@ -35,14 +35,7 @@ app = Starlette(routes=[WebSocketRoute("/ws", echo)])
 
 
 async def serve(host: str) -> None:
-    settings = Settings(host=host, port=0)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    server = uvicorn.Server(uvicorn_config(app, settings))
-    # The same line the survey server logs, so one helper starts both.
-    logger.info("serving on http://%s:%d", host, sock.getsockname()[1])
-    await server.serve(sockets=[sock])
+    await serve_on_free_port(app, host, logger)
 
 
 def main() -> None:

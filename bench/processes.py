@@ -123,6 +123,10 @@ def start_echo(cpus: set[int] | None) -> Process:
     return start("echo", ["-m", "bench.echo_app"], {}, cpus)
 
 
+def start_ideal(db: Path, cpus: set[int] | None) -> Process:
+    return start("ideal", ["-m", "bench.ideal_app", "--db", str(db)], {}, cpus)
+
+
 def start_survey_server(db: Path, synchronous: str, cpus: set[int] | None) -> Process:
     env = {
         "SURVEY_DB": str(db),
@@ -134,6 +138,7 @@ def start_survey_server(db: Path, synchronous: str, cpus: set[int] | None) -> Pr
         "SURVEY_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
         "SURVEY_ADDRESS_RATE_LIMIT": "1000000",
         "SURVEY_ADDRESS_RATE_BURST": "1000000",
+        "SURVEY_NEW_SESSIONS_PER_MINUTE": "1000000",
         "SURVEY_LOG_LEVEL": "info",  # the default, as users run it
     }
     return start(f"server ({synchronous})", ["-m", "server", "serve", "--port", "0"], env, cpus)

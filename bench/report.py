@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -38,15 +38,16 @@ class Comparison:
     echo: list[Round]
     server: list[Round]
     batch_sizes: dict[int, int]  # writes per commit -> commits, over the server rounds
+    # The ideal durable server's rounds, each run between an echo round and a server round.
+    ideal: list[Round] = field(default_factory=list)
 
     def median(self, rounds: list[Round], field: str) -> float:
         return float(statistics.median(float(getattr(r, field)) for r in rounds))
 
-    def ratio(self, field: str) -> float:
-        """Median over rounds of server/echo, each server round paired with the echo before it."""
-        ratios = [
-            float(getattr(s, field)) / getattr(e, field) for e, s in zip(self.echo, self.server)
-        ]
+    def ratio(self, field: str, over: str = "echo", of: str = "server") -> float:
+        """Median over rounds of `of`/`over` (server/echo by default), paired round by round."""
+        pairs = zip(getattr(self, over), getattr(self, of))
+        ratios = [float(getattr(b, field)) / getattr(a, field) for a, b in pairs]
         return float(statistics.median(ratios))
 
     @property
@@ -80,6 +81,54 @@ def comparison_table(comparisons: Sequence[Comparison]) -> str:
             f"| {c.writes_per_commit:.1f}, {c.largest_batch} |"
         )
     return "\n".join(lines)
+
+
+def three_way_table(comparisons: Sequence[Comparison]) -> str:
+    """Echo, ideal durable server and survey server side by side, where the ideal ran."""
+    header = (
+        "| sync | respondents | steps/s echo / ideal / server | p50 ms echo / ideal / server "
+        "| p99 ms echo / ideal / server | CPU µs/step echo / ideal / server "
+        "| server/ideal steps/s | server/ideal CPU | server/ideal p99 | ideal/echo steps/s |"
+    )
+    lines = [header, _rule(header)]
+    for c in comparisons:
+        if not c.ideal:
+            continue
+
+        def three(name: str, fmt: str, c: Comparison = c) -> str:
+            return " / ".join(format(c.median(rounds, name), fmt)
+                              for rounds in (c.echo, c.ideal, c.server))
+
+        lines.append(
+            f"| {c.synchronous} | {c.respondents:,} | {three('steps_per_second', ',.0f')} "
+            f"| {three('p50_ms', '.1f')} | {three('p99_ms', '.1f')} "
+            f"| {three('server_cpu_us_per_step', '.0f')} "
+            f"| {c.ratio('steps_per_second', over='ideal'):.2f} "
+            f"| {c.ratio('server_cpu_us_per_step', over='ideal'):.2f} "
+            f"| {c.ratio('p99_ms', over='ideal'):.2f} "
+            f"| {c.ratio('steps_per_second', over='echo', of='ideal'):.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def ideal_goals(comparisons: Sequence[Comparison]) -> list[str]:
+    """Issue 13's goals against the ideal durable server, from the FULL rows."""
+    wanted = {100: 0.85, 1000: 0.8}
+    found = []
+    for c in comparisons:
+        if c.synchronous != "FULL" or c.respondents not in wanted or not c.ideal:
+            continue
+        ratio = c.ratio("steps_per_second", over="ideal")
+        cpu = c.ratio("server_cpu_us_per_step", over="ideal")
+        p99 = c.ratio("p99_ms", over="ideal")
+        line = (f"{c.respondents:,} respondents, FULL: throughput {ratio:.2f} of ideal (goal >= "
+                f"{wanted[c.respondents]}): {'met' if ratio >= wanted[c.respondents] else 'NOT met'}"
+                f"; p99 {p99:.2f}x ideal (goal <= 1.5): {'met' if p99 <= 1.5 else 'NOT met'}")
+        if c.respondents == 100:
+            line += f"; CPU per step {cpu:.2f}x ideal (goal <= 1.15): " + (
+                "met" if cpu <= 1.15 else "NOT met")
+        found.append(line)
+    return found
 
 
 def _rule(header: str) -> str:

@@ -9,18 +9,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .commands import results
+from .access import AccessConfigError, check_link_secret
+from .commands import access, lifecycle, results
 from .commands.common import CommandError
 from .logs import configure_logging
 from .settings import OPTIONS, SettingsError, load_settings
-from .store import SchemaTooNew, StorageUnavailable
+from .store import DatabaseDamaged, SchemaTooNew, StorageUnavailable
 from .survey import BUNDLED_DIR, SurveyFileError, load_catalog
 
 logger = logging.getLogger("server")
 
 EXIT_CONFIG = 2
 # Modules of operators' commands (server/commands/), each registering its own subcommands.
-COMMAND_MODULES = (results,)
+COMMAND_MODULES = (results, access, lifecycle)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,17 +72,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging("info")
         logger.error("bad setting %s", exc)
         return EXIT_CONFIG
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.log_identifiers)
     try:
         catalog = load_catalog(settings.surveys)
     except SurveyFileError as exc:
         logger.error("survey file error: %s", exc)
         return EXIT_CONFIG
+    try:
+        check_link_secret(catalog, settings.link_secret)
+    except AccessConfigError as exc:
+        logger.error("%s", exc)
+        return EXIT_CONFIG
     from .runner import run, serve
 
     try:
         run(serve(settings, catalog))
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, DatabaseDamaged) as exc:
         logger.error("cannot open %s: %s", settings.db, exc)
         return EXIT_CONFIG
     except (StorageUnavailable, OSError) as exc:

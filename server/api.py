@@ -11,7 +11,13 @@ from .api_errors import NO_STORE, ApiError, bearer, unauthorized
 from .operators.auth import is_admin
 from .protocol import USER_ID_PATTERN
 from .store import SessionStore, StorageUnavailable, StoredSession
-from .tokens import secret_matches, token_matches
+from .tokens import token_matches
+
+
+def admin_only(request: Request) -> None:
+    """401 unless the request carries the admin key (or the console's sign-in)."""
+    if not is_admin(request):
+        raise unauthorized()
 
 
 def session_body(stored: StoredSession) -> dict[str, Any]:
@@ -67,12 +73,23 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "unavailable"}, 503, headers=NO_STORE)
 
 
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness, for a load balancer: 503 while answers could not be saved, or the server
+    is shutting down. /healthz stays liveness (the process answers and can read)."""
+    store: SessionStore = request.app.state.store
+    if request.app.state.gateway.draining:
+        return JSONResponse({"status": "shutting_down"}, 503, headers=NO_STORE)
+    trouble = store.write_trouble()
+    if trouble is None and not await store.healthy():
+        trouble = "the database cannot be read"
+    if trouble is not None:
+        return JSONResponse({"status": "unavailable", "reason": trouble}, 503, headers=NO_STORE)
+    return JSONResponse({"status": "ready"}, headers=NO_STORE)
+
+
 async def get_metrics(request: Request) -> JSONResponse:
     """Counters for operators and the benchmark; admin only, like every cross-session view."""
-    admin_key: str | None = request.app.state.settings.admin_key
-    presented = bearer(request)
-    if presented is None or not secret_matches(presented, admin_key):
-        raise unauthorized()
+    admin_only(request)
     store: SessionStore = request.app.state.store
     stats = store.stats
     # A copy first: the writer thread may add a batch size while this runs.

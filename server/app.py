@@ -13,8 +13,13 @@ from starlette.staticfiles import StaticFiles
 from . import api, pages
 from .api_errors import ApiError, api_error_handler
 from .gateway.service import Gateway
+from .housekeeping import Housekeeping
 from .operators import api as operators_api
+from .operators import lifecycle_api
+from .operators.console import console_routes
 from .operators.live import LiveFeed
+from .operators.sign_in import SignInLimits
+from .metrics_export import make_registry, metrics_endpoint
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog
@@ -23,6 +28,7 @@ from .survey import SurveyCatalog
 def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) -> Starlette:
     """The store must be open; whoever opened it closes it after the app has stopped."""
     gateway = Gateway(settings, catalog, store)
+    housekeeping = Housekeeping(settings, store, gateway.erased)
 
     async def figures(survey_id: str) -> dict[str, Any]:
         return await operators_api.survey_figures(settings, store, catalog.surveys[survey_id])
@@ -32,7 +38,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with gateway.running():
+        async with gateway.running(), housekeeping.running():
             yield
 
     app = Starlette(
@@ -40,6 +46,9 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/", pages.index),
             Route("/s/{survey_id}", pages.survey_page),
             Route("/api/session/{user_id}", api.get_session),
+            Route("/api/session/{user_id}", lifecycle_api.erase_session, methods=["DELETE"]),
+            Route("/api/surveys/{survey_id}/invitations", lifecycle_api.create_invitations,
+                  methods=["POST"]),
             Route("/api/session/{user_id}/history", operators_api.session_history),
             Route("/api/surveys", operators_api.list_surveys),
             Route("/api/surveys/{survey_id}/sessions", operators_api.list_sessions),
@@ -48,7 +57,10 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/api/surveys/{survey_id}/stats", operators_api.get_stats),
             Route("/api/surveys/{survey_id}/live", operators_api.live_figures),
             Route("/api/metrics", api.get_metrics),
+            *console_routes(),
+            Route("/metrics", metrics_endpoint),
             Route("/healthz", api.healthz),
+            Route("/readyz", api.readyz),
             WebSocketRoute("/ws", gateway.endpoint),
             Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
         ],
@@ -59,5 +71,8 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app.state.catalog = catalog
     app.state.store = store
     app.state.gateway = gateway
+    app.state.housekeeping = housekeeping
     app.state.live = live
+    app.state.sign_in_limits = SignInLimits()
+    app.state.metrics_registry = make_registry(gateway, store, settings.db)
     return app

@@ -20,8 +20,10 @@ class CloseCode(IntEnum):
     BAD_HANDSHAKE = 4400
     AUTH_FAILED = 4401
     UNKNOWN_SURVEY = 4404
+    NOT_INVITED = 4403
     HELLO_TIMEOUT = 4408
     SUPERSEDED = 4409
+    GONE = 4410  # survey closed, session expired or erased
     RATE_LIMITED = 4429
 
 
@@ -42,6 +44,10 @@ class ErrorCode(StrEnum):
     COMPLETED = "completed"
     RATE_LIMITED = "rate_limited"
     STORAGE_UNAVAILABLE = "storage_unavailable"
+    NOT_INVITED = "not_invited"
+    SURVEY_CLOSED = "survey_closed"
+    SESSION_EXPIRED = "session_expired"
+    SESSION_ERASED = "session_erased"
 
 
 # Errors that mean "nothing was processed": they consume no seq and count towards

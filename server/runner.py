@@ -10,6 +10,7 @@ import signal
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
+from types import FrameType
 from typing import Any, TypeVar
 
 import uvicorn
@@ -19,6 +20,7 @@ from .app import create_app
 from .gateway.origin import is_loopback
 from .gateway.service import Gateway
 from .operators.live import LiveFeed
+from .metrics_export import serve_on_port
 from .settings import Settings
 from .slow_clients import guarded_h11
 from .store import SQLiteStore
@@ -53,6 +55,19 @@ class SurveyServer(uvicorn.Server):
         finally:
             for sig in signals:
                 loop.remove_signal_handler(sig)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # With --shutdown-drain, /readyz says 503 first, so a load balancer stops sending
+        # new respondents before the open sessions are saved and closed; a second signal
+        # stops at once.
+        drain = self.gateway.settings.shutdown_drain
+        if drain > 0 and not self.gateway.draining and not self.should_exit:
+            self.gateway.draining = True
+            logger.info("draining for %.1f s before shutdown (/readyz says 503)", drain)
+            asyncio.get_running_loop().call_later(drain, super().handle_exit, sig, frame)
+            return
+        self.gateway.draining = True
+        super().handle_exit(sig, frame)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -92,6 +107,8 @@ def make_store(settings: Settings) -> SQLiteStore:
         busy_timeout_ms=settings.busy_timeout_ms,
         max_pending_writes=settings.max_pending_writes,
         retry=settings.retry,
+        max_history_rows=settings.max_history_rows,
+        write_timeout=settings.write_timeout,
     )
 
 
@@ -144,6 +161,13 @@ async def serve(settings: Settings, catalog: SurveyCatalog) -> None:
         # it again and again under load and pause every connection while they do.
         gc.collect()
         gc.freeze()
-        await server.serve()
+        metrics_server = None
+        if settings.metrics_port is not None:
+            metrics_server, _ = serve_on_port(app.state.metrics_registry, settings.metrics_port)
+        try:
+            await server.serve()
+        finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
     finally:
         await store.close()

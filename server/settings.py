@@ -51,9 +51,22 @@ class Settings:
     max_connections: int = 10_000
     header_timeout: float = 10.0
     busy_timeout_ms: int = 5000
+    write_timeout: float = 5.0
     log_level: str = "info"
     # Seconds a session not completed may stay idle and still be resumed; 0: forever.
     session_ttl: float = 90 * 86_400
+    # Issue 10, who may take part and how long data lives (see README: Access, Lifetime).
+    link_secret: str | None = None
+    retention: float = 0.0  # seconds of inactivity before deletion; 0: off
+    backup_dir: Path | None = None
+    backup_every: float = 6 * 3600
+    backup_keep: int = 28
+    max_history_rows: int = 5000
+    new_sessions_per_minute: int = 60
+    shutdown_drain: float = 0.0
+    metrics_port: int | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_identifiers: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -104,6 +117,37 @@ def _duration_or_never(text: str) -> float:
     if value > 100 * 365 * 86_400:
         raise ValueError("must be at most 100 years (0 means never)")
     return value
+
+
+def _positive_duration(text: str) -> float:
+    value = _duration_or_never(text)
+    if value <= 0:
+        raise ValueError("must be more than 0")
+    return value
+
+
+def _seconds_or_zero(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, not '{text}'") from None
+    if not 0 <= value <= 3600:
+        raise ValueError(f"must be between 0 and 3600 seconds, not {text}")
+    return value
+
+
+def _log_format(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("text", "json"):
+        raise ValueError(f"must be text or json, not '{text}'")
+    return value
+
+
+def _on_off(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"must be on or off, not '{text}'")
+    return value == "on"
 
 
 def _host(text: str) -> str:
@@ -175,6 +219,12 @@ def _admin_key(text: str) -> str:
     return text
 
 
+def _link_secret(text: str) -> str:
+    if len(text.strip()) < MIN_ADMIN_KEY_LENGTH:
+        raise ValueError(f"must be at least {MIN_ADMIN_KEY_LENGTH} characters: it signs links")
+    return text
+
+
 def _log_level(text: str) -> str:
     value = text.strip().lower()
     if value not in ("debug", "info", "warning", "error"):
@@ -237,8 +287,38 @@ OPTIONS: tuple[Option, ...] = (
     Option("session_ttl", "--session-ttl", "SURVEY_SESSION_TTL", _duration_or_never,
            "how long an unfinished session may stay idle and still be resumed, like 90d "
            "(default 90d; 0: never expires)", "AGE"),
+    Option("link_secret", None, "SURVEY_LINK_SECRET", _link_secret,
+           "secret that signs links for surveys with access: link"),
+    Option("retention", "--retention", "SURVEY_RETENTION", _duration_or_never,
+           "delete sessions idle longer than this, like 180d, hourly (default 0: off)", "AGE"),
+    Option("backup_dir", "--backup-dir", "SURVEY_BACKUP_DIR", _surveys_dir,
+           "folder for scheduled backups of the database (default: none)", "DIR"),
+    Option("backup_every", "--backup-every", "SURVEY_BACKUP_EVERY", _positive_duration,
+           "time between scheduled backups, like 6h (default 6h)", "AGE"),
+    Option("backup_keep", "--backup-keep", "SURVEY_BACKUP_KEEP", _int_between(1, 100_000),
+           "scheduled backups kept, the newest (default 28)", "N"),
+    Option("max_history_rows", "--max-history-rows", "SURVEY_MAX_HISTORY_ROWS",
+           _int_between(10, 10_000_000),
+           "history rows per session past which rejected messages are not recorded "
+           "(default 5000)", "N"),
+    Option("new_sessions_per_minute", "--new-sessions-per-minute",
+           "SURVEY_NEW_SESSIONS_PER_MINUTE", _int_between(1, 1_000_000),
+           "new sessions one client address may start per minute (default 60)", "N"),
+    Option("write_timeout", "--write-timeout", "SURVEY_WRITE_TIMEOUT",
+           _positive_number("a number of seconds", "seconds", 600),
+           "seconds a write may wait for the database before storage_unavailable (default 5)",
+           "SECONDS"),
+    Option("metrics_port", "--metrics-port", "SURVEY_METRICS_PORT", _int_between(0, 65535),
+           "also serve /metrics on 127.0.0.1 at this port, without a key (0: a free port)",
+           "PORT"),
+    Option("shutdown_drain", "--shutdown-drain", "SURVEY_SHUTDOWN_DRAIN", _seconds_or_zero,
+           "on SIGTERM, seconds of /readyz 503 before connections close (default 0)", "SECONDS"),
     Option("log_level", "--log-level", "SURVEY_LOG_LEVEL", _log_level,
            "debug, info (default), warning or error", "LEVEL"),
+    Option("log_format", "--log-format", "SURVEY_LOG_FORMAT", _log_format,
+           "text (default) or json: one JSON object per line", "FORMAT"),
+    Option("log_identifiers", "--log-identifiers", "SURVEY_LOG_IDENTIFIERS", _on_off,
+           "on: access lines keep query strings and session user ids (default off)", "ON|OFF"),
 )
 
 

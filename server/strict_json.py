@@ -28,9 +28,37 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+class TooDeep(ValueError):
+    """Nested deeper than the decoder's recursion allows."""
+
+
 def loads(text: str) -> Any:
-    """Decode strictly; raises ValueError (json.JSONDecodeError for malformed text)."""
-    return _DECODER.decode(text)
+    """Decode strictly; raises ValueError (json.JSONDecodeError for malformed text, TooDeep
+    for nesting so deep that the decoder runs out of stack)."""
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        raise TooDeep("JSON nested too deeply") from None
+
+
+def may_be_deeper(text: str, limit: int) -> bool:
+    """A cheap test on the text: fewer opening brackets than `limit` cannot nest deeper."""
+    return text.count("[") + text.count("{") > limit
+
+
+def deeper_than(value: Any, limit: int) -> bool:
+    """True if containers nest more than `limit` levels deep (the outermost is level 1)."""
+    level: list[Any] = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return False
+    return bool(level)
 
 
 def dumps(value: Any) -> str:

@@ -65,8 +65,9 @@ def test_a_tiny_run_drives_the_real_server_and_reports_it(tmp_path: Path) -> Non
     assert "| FULL | 5 |" in result.stdout
     figures = json.loads(output.read_text())
     (comparison,) = figures["comparisons"]
-    for side in ("echo", "server"):
+    for side in ("echo", "ideal", "server"):
         assert comparison[side][0]["steps_per_second"] > 0
+    assert "| FULL | 5 | " in figures["three_way"]
     assert sum(comparison["batch_sizes"].values()) > 0  # read from the server's metrics
     assert figures["idle"]["connections"] == 20 and figures["idle"]["reconnects"] == 3
     assert figures["idle"]["rss_after"] > 0

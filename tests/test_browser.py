@@ -352,3 +352,39 @@ async def test_panel_links_resume_links_and_a_fresh_start(
     users = [r[0] for r in conn.execute("SELECT user_id FROM sessions ORDER BY created_at")]
     conn.close()
     assert users[0] == "P-123" and len(users) == 2
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["toWellFormed", "fallback"])
+async def test_half_an_emoji_in_a_text_answer_is_sent_as_well_formed_text(
+    browser: Browser, server: ServerProcess, db: Path, native: bool
+) -> None:
+    """A lone surrogate (an emoji cut in half) used to close the socket with 1011, forever."""
+    page = await browser.new_page()
+    if not native:  # browsers before 2023 lack String.prototype.toWellFormed
+        await page.add_init_script("delete String.prototype.toWellFormed;")
+    await page.goto(server.url + "/")
+    await prompt_is(page, "This short survey")
+    for key in ["Enter", "5", "Enter"]:  # "I work from home"
+        await page.keyboard.press(key)
+        if key == "Enter":
+            await page.locator("#next:not([disabled])").wait_for()
+    await prompt_is(page, "How many days")
+    await page.get_by_label("Your answer").fill("3")
+    await page.keyboard.press("Enter")
+    await prompt_is(page, "How happy are you")
+    await page.keyboard.press("4")
+    await page.keyboard.press("Enter")
+    await prompt_is(page, "Would you change")
+    await page.keyboard.press("1")
+    await page.keyboard.press("Enter")
+    await prompt_is(page, "What would help")
+    await page.get_by_label("Your answer").evaluate(
+        """(box) => {
+             box.value = "A bike " + String.fromCharCode(0xD83D) + "!";
+             box.dispatchEvent(new Event("input", { bubbles: true }));
+           }"""
+    )
+    await page.get_by_label("Your answer").focus()
+    await page.keyboard.press("Control+Enter")
+    await expect(page.locator("#end-message")).to_have_text("Thank you! Your answers are saved.")
+    assert json.loads(answer_rows(db)[-1][1]) == {"value": "A bike \ufffd!"}

@@ -53,3 +53,14 @@ async def test_other_errors_are_not_retried() -> None:
     with pytest.raises(ValueError):
         await Retrying(QUICK, WriteStats())(attempt)
     assert len(calls) == 1
+
+
+async def test_no_retry_starts_that_would_end_after_the_deadline() -> None:
+    import time
+
+    calls, attempt = flaky(failures=100)
+    slow = RetryPolicy(tries=3, initial=60, factor=2, cap=60)
+    deadline = time.monotonic() + 0.001
+    with pytest.raises(StorageUnavailable):
+        await Retrying(slow, WriteStats())(attempt, deadline)  # type: ignore[arg-type]
+    assert len(calls) == 1  # the next wait (up to 60 s) was not worth starting

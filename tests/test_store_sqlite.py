@@ -39,7 +39,7 @@ def record(user_id: str = "u1", last_seq: int = 0, **changes: object) -> Session
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    opened = SQLiteStore(tmp_path / "s.db", retry=FAST_RETRY, busy_timeout_ms=50)
+    opened = SQLiteStore(tmp_path / "s.db", retry=FAST_RETRY, busy_timeout_ms=50, write_timeout=0.3)
     await opened.open()
     yield opened
     await opened.close()
@@ -186,13 +186,16 @@ def hold_write_lock(path: Path) -> sqlite3.Connection:
     return blocker
 
 
-async def test_a_locked_database_is_retried_then_reported(store: SQLiteStore) -> None:
+async def test_a_locked_database_is_waited_for_until_the_write_timeout_then_reported(
+    store: SQLiteStore,
+) -> None:
     await store.create(record(), "t", "c", [])
     blocker = hold_write_lock(store.path)
     try:
-        with pytest.raises(StorageUnavailable):
+        with pytest.raises(StorageUnavailable, match="locked"):
             await store.save(record(last_seq=1), "c", 0, [HistoryEntry("answer")])
-        assert store.stats.retries == FAST_RETRY.tries - 1
+        # The writer waited for the lock until the deadline: no time was left for a retry.
+        assert store.stats.retries == 0
     finally:
         blocker.execute("ROLLBACK")
     assert reader(store).execute("SELECT last_seq FROM sessions").fetchone()[0] == 0
@@ -200,18 +203,22 @@ async def test_a_locked_database_is_retried_then_reported(store: SQLiteStore) ->
     assert reader(store).execute("SELECT last_seq FROM sessions").fetchone()[0] == 1
 
 
-async def test_a_lock_released_during_the_retries_lets_the_write_through(
-    store: SQLiteStore,
+async def test_a_lock_released_before_the_deadline_lets_the_write_through(
+    tmp_path: Path,
 ) -> None:
+    store = SQLiteStore(tmp_path / "s.db", retry=FAST_RETRY, write_timeout=30)
+    await store.open()
     await store.create(record(), "t", "c", [])
     blocker = hold_write_lock(store.path)
     save = asyncio.create_task(store.save(record(last_seq=1), "c", 0, []))
     from tests.support import wait_until
 
-    await wait_until(lambda: store.stats.retries >= 1)
+    await wait_until(lambda: store.commit_busy_for > 0.2)  # the writer waits for the lock
     blocker.execute("ROLLBACK")
     await save
+    assert store.stats.retries == 0
     assert reader(store).execute("SELECT last_seq FROM sessions").fetchone()[0] == 1
+    await store.close()
 
 
 async def test_a_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:

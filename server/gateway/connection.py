@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import strict_json
 from ..protocol import MAX_PROTOCOL_ERRORS, CloseCode, ErrorCode, error
 from ..session.messages import (
+    Answer,
+    Back,
+    Draft,
     HandshakeError,
     Hello,
     Ping,
     ProtocolError,
+    SetAudioMode,
+    SetLanguage,
+    VoiceAnswer,
     decode_frame,
     parse_hello,
     parse_message,
@@ -23,34 +31,77 @@ from ..session.views import current_view, welcome_message
 from ..store import StorageUnavailable
 from .handshake import establish
 from .limits import TokenBucket
-from .live import LiveSession, Superseded
+from .live import LiveSession, SessionEnded, Superseded
 
 if TYPE_CHECKING:
     from .service import Gateway
 
 logger = logging.getLogger(__name__)
 
-SendFailed = (WebSocketDisconnect, RuntimeError, OSError)
+# What the socket raises when the client has gone (or the socket is already closed):
+# Starlette's disconnect exceptions, uvicorn's ClientDisconnected (an OSError), and the
+# RuntimeError uvicorn raises for a send after the client's close frame. Only socket calls
+# are wrapped, so a RuntimeError anywhere else is a bug, logged and closed with 1011.
+_SOCKET_GONE = (WebSocketDisconnect, RuntimeError, OSError)
+
+
+class ClientGone(Exception):
+    """The client went away (or the socket was closed) during a socket call."""
+
+
 # Rate-limited messages in a row before the connection is closed with 4429.
 MAX_RATE_STRIKES = 20
+# For the messages counter: the wire name of each parsed message's class.
+TYPE_NAMES: dict[type, str] = {
+    Answer: "answer", VoiceAnswer: "voice_answer", Back: "back",
+    SetAudioMode: "set_audio_mode", SetLanguage: "set_language", Draft: "draft", Ping: "ping",
+}
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, gateway: Gateway, budget: TokenBucket) -> None:
+    def __init__(
+        self, websocket: WebSocket, gateway: Gateway, budget: TokenBucket, address: str = "unknown"
+    ) -> None:
         self.ws = websocket
+        self.address = address
         self.gateway = gateway
         self.address_budget = budget  # shared by every connection from this address
         self.protocol_errors = 0
         self.closed = False
         self.live: LiveSession | None = None
+        self.metrics = gateway.metrics
 
     async def send(self, message: dict[str, Any]) -> None:
-        await self.ws.send_text(strict_json.dumps(message))
+        if message["type"] == "error":
+            errors = self.metrics.errors
+            errors[message["code"]] = errors.get(message["code"], 0) + 1
+        text = strict_json.dumps(message)
+        try:
+            await self.ws.send_text(text)
+        except _SOCKET_GONE as exc:
+            raise ClientGone from exc
 
-    async def close(self, code: int) -> None:
+    async def receive(self) -> Message:
+        try:
+            return await self.ws.receive()
+        except _SOCKET_GONE as exc:
+            raise ClientGone from exc
+
+    async def close(self, code: int, reply: dict[str, Any] | None = None) -> None:
+        """Close once; `reply` is sent first (the error that says why)."""
         if not self.closed:
             self.closed = True
-            await self.ws.close(code)
+            if code == CloseCode.SUPERSEDED:  # every takeover path closes through here
+                self.metrics.sessions_superseded += 1
+            if reply is not None:
+                try:
+                    await self.send(reply)
+                except ClientGone:
+                    pass
+            try:
+                await self.ws.close(code)
+            except _SOCKET_GONE as exc:
+                raise ClientGone from exc
 
     async def protocol_error(self, exc: ProtocolError) -> bool:
         """Answer a protocol error; False once there have been too many."""
@@ -68,7 +119,7 @@ class Connection:
         else:
             try:
                 await self.close(CloseCode.GOING_AWAY)
-            except SendFailed:
+            except ClientGone:
                 pass
 
     async def run(self) -> None:
@@ -79,13 +130,13 @@ class Connection:
             self.live = await self.start_session(hello)
             if self.live is not None:
                 await self.message_loop(self.live)
-        except SendFailed:
+        except ClientGone:
             pass  # the client went away mid-send
         except Exception:
             logger.exception("connection failed")
             try:
                 await self.close(CloseCode.INTERNAL_ERROR)
-            except SendFailed:
+            except ClientGone:
                 pass
         finally:
             if self.live is not None:
@@ -102,19 +153,22 @@ class Connection:
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
-                    frame = await self.ws.receive()
+                    frame = await self.receive()
             except TimeoutError:
                 await self.close(CloseCode.HELLO_TIMEOUT)
                 return None
             if frame["type"] == "websocket.disconnect":
                 return None
             try:
-                return parse_hello(decode_frame(frame.get("text")))
+                hello = parse_hello(decode_frame(frame.get("text")))
+                self.metrics.messages["hello"] += 1
+                return hello
             except HandshakeError as exc:
                 await self.send(exc.reply())
                 await self.close(exc.close_code)
                 return None
             except ProtocolError as exc:
+                self.metrics.messages["invalid"] += 1
                 if not await self.protocol_error(exc):
                     return None
 
@@ -124,7 +178,7 @@ class Connection:
         try:
             established = await establish(
                 hello, gateway.catalog, gateway.store, gateway.registry, self.close,
-                {"user_agent": user_agent} if user_agent else {},
+                {"user_agent": user_agent} if user_agent else {}, gateway.admission(self.address),
             )
         except HandshakeError as exc:
             await self.send(exc.reply())
@@ -136,6 +190,10 @@ class Connection:
             return None
         # Known before anything is sent, so a send that fails still releases the session.
         live = self.live = established.live
+        if established.resumed:
+            self.metrics.sessions_resumed += 1
+        else:
+            self.metrics.sessions_created += 1
         welcome = welcome_message(
             live.survey, live.state, resumed=established.resumed, token=established.token
         )
@@ -147,8 +205,11 @@ class Connection:
         settings = self.gateway.settings
         bucket = TokenBucket(settings.rate_limit, settings.rate_burst)
         strikes = 0
+        metrics = self.metrics
+        counts = metrics.messages
         while True:
-            frame = await self.ws.receive()
+            frame = await self.receive()
+            received = time.perf_counter()
             if frame["type"] == "websocket.disconnect":
                 return
             if not (bucket.take() and self.address_budget.take()):
@@ -163,16 +224,26 @@ class Connection:
                 message = parse_message(
                     decode_frame(frame.get("text")), settings.max_transcript_chars
                 )
+                counts[TYPE_NAMES[type(message)]] += 1
                 if isinstance(message, Ping):
                     await self.send({"type": "pong"})
                     continue
+                was_completed = live.state.completed
                 replies = await live.apply(message)
             except ProtocolError as exc:
+                counts["invalid"] += 1
                 if not await self.protocol_error(exc):
                     return
                 continue
             except Superseded:
                 await self.close(CloseCode.SUPERSEDED)
                 return
+            except SessionEnded as exc:
+                await self.close(exc.close_code, exc.reply)
+                return
             for reply in replies:
                 await self.send(reply)
+            if live.state.completed and not was_completed:
+                metrics.sessions_completed += 1
+            if replies and replies[-1].get("ack") is not None:  # an ack: its latency
+                metrics.ack_latency.observe(time.perf_counter() - received)

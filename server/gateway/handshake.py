@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..access import closed_message, signature_valid
+from ..clock import utc_now
 from ..protocol import CloseCode, ErrorCode
 from ..session.lifecycle import carry_over, new_session
 from ..session.messages import HandshakeError, Hello
@@ -16,9 +19,10 @@ from ..store import (
     SessionExists,
     SessionNotFound,
     SessionStore,
+    StoredSession,
     TokenMismatch,
 )
-from ..survey import SurveyCatalog
+from ..survey import Survey, SurveyCatalog
 from ..tokens import hash_token, new_token, new_user_id, token_matches
 from .live import CloseSocket, LiveSession
 from .registry import Registry
@@ -43,6 +47,54 @@ def _auth_failed() -> HandshakeError:
     )
 
 
+@dataclass(frozen=True)
+class Admission:
+    """The rules of OPERATORS.md (Access, Window, Session lifetime) a hello must pass."""
+
+    link_secret: str | None = None
+    # The moment before which an unfinished session counts as expired; None: never.
+    expired_before: Callable[[], str | None] = lambda: None
+    # Asked once per session about to be created: False past the per-address limit.
+    may_create: Callable[[], bool] = lambda: True
+
+
+def _not_invited() -> HandshakeError:
+    # One refusal for every failed check on link and invited surveys: unknown id, bad
+    # signature, wrong or missing token. Nothing tells which ids exist.
+    return HandshakeError(
+        ErrorCode.NOT_INVITED,
+        "This survey is only open to people who were invited. Please use the link you were given.",
+        CloseCode.NOT_INVITED,
+    )
+
+
+def survey_closed(survey: Survey) -> HandshakeError | None:
+    """The refusal for a hello (or a message) outside the survey's window, else None."""
+    text = closed_message(survey, utc_now())
+    if text is None:
+        return None
+    return HandshakeError(ErrorCode.SURVEY_CLOSED, text, CloseCode.GONE)
+
+
+def _expired() -> HandshakeError:
+    return HandshakeError(
+        ErrorCode.SESSION_EXPIRED,
+        "These answers were left unfinished for too long and can no longer be continued.",
+        CloseCode.GONE,
+    )
+
+
+def _rate_limited() -> HandshakeError:
+    return HandshakeError(
+        ErrorCode.RATE_LIMITED, "Too many new sessions from your address; try again in a minute.",
+        CloseCode.RATE_LIMITED,
+    )
+
+
+def _refusal(survey: Survey) -> HandshakeError:
+    return _auth_failed() if survey.access == "open" else _not_invited()
+
+
 def _unknown_survey(name: str | None) -> HandshakeError:
     text = f"There is no survey '{name}'." if name else "No survey was named and there is no default."
     return HandshakeError(ErrorCode.UNKNOWN_SURVEY, text, CloseCode.UNKNOWN_SURVEY)
@@ -55,17 +107,30 @@ async def establish(
     registry: Registry,
     close_socket: CloseSocket,
     client: dict[str, Any],
+    admission: Admission = Admission(),
 ) -> Established:
     """Raises HandshakeError for a refused hello, StorageUnavailable when the store is down."""
     owner = uuid.uuid4().hex
     if hello.user_id is not None:
         stored = await store.load(hello.user_id)
         if stored is not None:
-            return await _resume(hello, stored.record.survey_id, stored.token_hash, catalog,
-                                 store, registry, close_socket, owner)
+            return await _resume(hello, stored, catalog, store, registry, close_socket, owner,
+                                 admission)
     survey = catalog.get(hello.survey)
     if survey is None:
         raise _unknown_survey(hello.survey)
+    closed = survey_closed(survey)
+    if closed is not None:
+        raise closed
+    if survey.access == "invited":
+        raise _not_invited()  # invited ids exist already; this one does not
+    if survey.access == "link" and not (
+        hello.user_id is not None
+        and signature_valid(admission.link_secret, survey.id, hello.user_id, hello.sig)
+    ):
+        raise _not_invited()
+    if not admission.may_create():
+        raise _rate_limited()
     user_id = hello.user_id or new_user_id()
     token = new_token()
     state = new_session(survey, user_id, client, hello.language)
@@ -84,40 +149,56 @@ async def establish(
     if created is None:
         stored = await store.load(user_id)
         if stored is None:
-            raise _auth_failed()
-        return await _resume(hello, stored.record.survey_id, stored.token_hash, catalog,
-                             store, registry, close_socket, owner)
+            raise _refusal(survey)
+        return await _resume(hello, stored, catalog, store, registry, close_socket, owner,
+                             admission)
     logger.debug("session %s created on survey %s", user_id, survey.id)
     return Established(created, resumed=False, token=token)
 
 
 async def _resume(
     hello: Hello,
-    survey_id: str,
-    token_hash: str,
+    stored: StoredSession,
     catalog: SurveyCatalog,
     store: SessionStore,
     registry: Registry,
     close_socket: CloseSocket,
     owner: str,
+    admission: Admission,
 ) -> Established:
     assert hello.user_id is not None
-    token = hello.token or ""
-    # Checked before anything else happens, so a wrong token never disturbs the owner.
-    if len(token) > MAX_TOKEN_LENGTH or not token_matches(token, token_hash):
-        raise _auth_failed()
+    survey_id = stored.record.survey_id
     survey = catalog.surveys.get(survey_id)
     if survey is None:
         raise _unknown_survey(survey_id)
+    # The window first: it is the same answer for every id, so it reveals nothing.
+    closed = survey_closed(survey)
+    if closed is not None:
+        raise closed
+    token = hello.token or ""
+    # A valid link signature opens its session like its token does (another device).
+    signed = survey.access == "link" and signature_valid(
+        admission.link_secret, survey_id, hello.user_id, hello.sig)
+    # Checked before anything else happens, so a wrong token never disturbs the owner.
+    token_ok = len(token) <= MAX_TOKEN_LENGTH and token_matches(token, stored.token_hash)
+    if not (token_ok or signed):
+        raise _refusal(survey)
+    cut = admission.expired_before()
+    record = stored.record
+    if cut is not None and not record.completed and record.updated_at < cut:
+        raise _expired()
     async with registry.user_lock(hello.user_id):
         previous = registry.get(hello.user_id)
         if previous is not None:
             await previous.supersede()
             registry.remove(previous)
         try:
-            record = await store.claim(hello.user_id, hash_token(token), owner)
+            # After a valid signature the stored hash stands in for the token: claim still
+            # fails if the session changed hands (erased and created again) meanwhile.
+            record = await store.claim(
+                hello.user_id, stored.token_hash if signed else hash_token(token), owner)
         except (TokenMismatch, SessionNotFound):
-            raise _auth_failed() from None
+            raise _refusal(survey) from None
         state, migrated = carry_over(survey, SessionState.from_record(record))
         if migrated is not None:
             await store.save(state.to_record(), owner, state.last_seq, [migrated])

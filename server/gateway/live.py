@@ -12,22 +12,38 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..access import ERASED_MESSAGE, closed_message
+from ..clock import utc_now
 from ..protocol import CloseCode, ErrorCode, error
 from ..session.machine import handle
 from ..session.messages import Draft, SeqMessage
 from ..session.state import SessionState
-from ..store import Fenced, HistoryEntry, SessionStore, StorageUnavailable
+from ..store import Fenced, HistoryEntry, SessionNotFound, SessionStore, StorageUnavailable
 from ..survey import Survey
 
 logger = logging.getLogger(__name__)
 
-CloseSocket = Callable[[int], Awaitable[None]]
+# Closes the socket with a code, after sending a last message when one is given.
+CloseSocket = Callable[[int, dict[str, Any] | None], Awaitable[None]]
 # How long a takeover waits for the old connection's write in flight.
 SUPERSEDE_WAIT = 10.0
 
 
 class Superseded(Exception):
     """Another connection owns the session now; this one must close with 4409."""
+
+
+class SessionEnded(Exception):
+    """The session can go no further: send `reply`, then close with 4410."""
+
+    def __init__(self, reply: dict[str, Any]) -> None:
+        super().__init__(reply["code"])
+        self.reply = reply
+        self.close_code = CloseCode.GONE
+
+
+def erased_reply() -> dict[str, Any]:
+    return error(ErrorCode.SESSION_ERASED, ERASED_MESSAGE)
 
 
 class LiveSession:
@@ -58,6 +74,9 @@ class LiveSession:
         async with self._lock:
             if self.closed:
                 raise Superseded(self.user_id)
+            closed = closed_message(self.survey, utc_now())
+            if closed is not None:
+                raise SessionEnded(error(ErrorCode.SURVEY_CLOSED, closed))
             transition = handle(self.survey, self.state, message)
             if transition.commit:
                 try:
@@ -77,6 +96,9 @@ class LiveSession:
                 except Fenced:
                     self.closed = True
                     raise Superseded(self.user_id) from None
+                except SessionNotFound:
+                    self.closed = True
+                    raise SessionEnded(erased_reply()) from None
                 self.dirty = False  # the whole state, drafts included, is on disk
             elif transition.drafts_changed:
                 self.dirty = True
@@ -95,6 +117,10 @@ class LiveSession:
                 return
             except Fenced:
                 self.closed = True
+            except SessionNotFound:
+                self.closed = True
+                await self._close(CloseCode.GONE, erased_reply())
+                return
         if self.closed:
             await self._close(CloseCode.SUPERSEDED)
 
@@ -106,7 +132,7 @@ class LiveSession:
             self.closed = True
             try:
                 await self._save_drafts(release=True)
-            except (Fenced, StorageUnavailable) as exc:
+            except (Fenced, SessionNotFound, StorageUnavailable) as exc:
                 logger.warning("could not save %s on disconnect: %r", self.user_id, exc)
         if close_code is not None:
             await self._close(close_code)
@@ -122,7 +148,7 @@ class LiveSession:
             try:
                 if not self.closed and self.dirty:
                     await self._save_drafts(release=False)
-            except (Fenced, StorageUnavailable):
+            except (Fenced, SessionNotFound, StorageUnavailable):
                 pass
             finally:
                 self._lock.release()
@@ -133,6 +159,11 @@ class LiveSession:
         """Another process took the session over (seen by the autosave tick)."""
         self.closed = True
         await self._close(CloseCode.SUPERSEDED)
+
+    async def end(self, reply: dict[str, Any]) -> None:
+        """The session is gone (erased by an operator): no more writes; tell, then close."""
+        self.closed = True
+        await self._close(CloseCode.GONE, reply)
 
     async def _save_drafts(self, release: bool) -> None:
         rows: list[HistoryEntry] = []
@@ -145,8 +176,8 @@ class LiveSession:
         )
         self.dirty = False
 
-    async def _close(self, code: int) -> None:
+    async def _close(self, code: int, reply: dict[str, Any] | None = None) -> None:
         try:
-            await self._close_socket(code)
+            await self._close_socket(code, reply)
         except Exception:  # already closed by the client: nothing left to tell it
             logger.debug("closing %s with %d failed", self.user_id, code, exc_info=True)

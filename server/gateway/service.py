@@ -9,13 +9,18 @@ from collections.abc import AsyncIterator
 
 from starlette.websockets import WebSocket
 
+from ..durations import timestamp_before
+from ..metrics import ServerMetrics
 from ..protocol import CloseCode, ErrorCode, error
 from ..settings import Settings
 from ..store import SessionStore, StorageUnavailable
 from ..survey import SurveyCatalog
 from .addresses import address_group
 from .connection import Connection
+from .handshake import Admission
 from .limits import AddressBudgets
+from .live import erased_reply
+from .new_sessions import NewSessionLimit
 from .origin import origin_allowed
 from .registry import Registry
 
@@ -32,7 +37,11 @@ class Gateway:
         self.store = store
         self.registry = Registry(settings.max_connections_per_address)
         self.budgets = AddressBudgets(settings.address_rate_limit, settings.address_rate_burst)
+        self.new_sessions = NewSessionLimit(settings.new_sessions_per_minute)
+        self.metrics = ServerMetrics()
         self.closing = False
+        # Set on SIGTERM, before the drain period (--shutdown-drain): /readyz says 503.
+        self.draining = False
         self._connections: set[Connection] = set()
 
     async def endpoint(self, websocket: WebSocket) -> None:
@@ -51,10 +60,11 @@ class Gateway:
             await websocket.close(CloseCode.GOING_AWAY)
             return
         if not self.registry.admit(address):
+            self.metrics.errors[ErrorCode.RATE_LIMITED.value] += 1
             await websocket.send_json(error(ErrorCode.RATE_LIMITED, "Too many connections."))
             await websocket.close(CloseCode.RATE_LIMITED)
             return
-        connection = Connection(websocket, self, self.budgets.acquire(address))
+        connection = Connection(websocket, self, self.budgets.acquire(address), address)
         self._connections.add(connection)
         try:
             await connection.run()
@@ -62,6 +72,23 @@ class Gateway:
             self._connections.discard(connection)
             self.registry.leave(address)
             self.budgets.release(address)
+
+    def admission(self, address: str) -> Admission:
+        """The access, lifetime and new-session rules for a hello from `address`."""
+        ttl = self.settings.session_ttl
+        return Admission(
+            link_secret=self.settings.link_secret,
+            expired_before=lambda: timestamp_before(ttl) if ttl else None,
+            may_create=lambda: self.new_sessions.allow(address),
+        )
+
+    async def erased(self, user_ids: list[str]) -> None:
+        """Close the live connections of sessions just erased: session_erased, 4410."""
+        for user_id in user_ids:
+            live = self.registry.get(user_id)
+            if live is not None:
+                self.registry.remove(live)
+                await live.end(erased_reply())
 
     def counts(self) -> dict[str, int]:
         """Open WebSocket connections, and those with a live session (past hello)."""
@@ -99,7 +126,10 @@ class Gateway:
         except StorageUnavailable:
             return
         for live in still_open:
-            if owners.get(live.user_id) != live.owner and not live.closed:
+            if live.user_id not in owners and not live.closed:
+                logger.info("session %s was erased elsewhere", live.user_id)
+                await live.end(erased_reply())
+            elif owners.get(live.user_id) != live.owner and not live.closed:
                 logger.info("session %s was taken over elsewhere", live.user_id)
                 await live.superseded_elsewhere()
 
@@ -108,6 +138,7 @@ class Gateway:
         if self.closing:
             return
         self.closing = True
+        self.draining = True
         connections = list(self._connections)
         if connections:
             logger.info("saving and closing %d connection(s)", len(connections))

@@ -136,9 +136,13 @@ async def list_surveys(request: Request) -> JSONResponse:
 
 
 async def sessions_page(
-    request: Request, survey: Survey, status: str, limit: int, after: str | None
+    request: Request, survey: Survey, status: str, limit: int, after: str | None,
+    audit: bool = True,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of a survey's sessions and the cursor of the next (shared with the console)."""
+    """One page of a survey's sessions and the cursor of the next (shared with the console).
+
+    `audit=False` for the console's live refresh of a page it opened (and audited) already.
+    """
     admin_key = admin_key_of(request)
     statuses = parse_statuses(status, (*STATUSES, "all"), "all")
     start = read_cursor(admin_key, survey.id, status, after) if after else None
@@ -150,7 +154,8 @@ async def sessions_page(
     except StorageUnavailable:
         raise _unavailable() from None
     page = rows[:limit]
-    await store.log_admin("list_sessions", survey.id, None, len(page))
+    if audit:
+        await store.log_admin("list_sessions", survey.id, None, len(page))
     next_cursor = page_cursor(admin_key, survey.id, status, page[-1]) if len(rows) > limit else None
     return [session_summary(survey, row) for row in page], next_cursor
 

@@ -57,6 +57,11 @@ class LiveFeed:
         if watched is not None:
             watched.dirty.set()
 
+    def latest(self, survey_id: str) -> dict[str, Any] | None:
+        """The figures last pushed for a watched survey (None when nobody watches it)."""
+        watched = self._watched.get(survey_id)
+        return watched.figures if watched is not None else None
+
     @property
     def subscribers(self) -> int:
         return sum(w.subscribers for w in self._watched.values())

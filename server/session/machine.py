@@ -16,6 +16,7 @@ from ..survey import InvalidAnswer, Survey, next_step, validate_value
 from ..survey.conditions import strict_equals
 from ..survey.languages import pick
 from ..voice import NoMatch, interpret
+from ..wellformed import well_formed
 from .messages import (
     Answer,
     Back,
@@ -71,6 +72,22 @@ def _message_type(message: SeqMessage) -> str:
     return names.get(type(message), "voice_answer")
 
 
+# What a rejected message leaves in the history, at most: one address must not be able to
+# grow the database by 64 KiB per refused message.
+MAX_REJECTED_VALUE = 256
+MAX_REJECTED_STEP = 128
+
+
+def _clipped(value: Any) -> tuple[Any, bool]:
+    """`value`, or its text cut to MAX_REJECTED_VALUE characters; and whether it was cut."""
+    if isinstance(value, str):
+        return value[:MAX_REJECTED_VALUE], len(value) > MAX_REJECTED_VALUE
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) <= MAX_REJECTED_VALUE:
+        return value, False
+    return text[:MAX_REJECTED_VALUE], True
+
+
 def _reject(
     state: SessionState, message: SeqMessage, code: ErrorCode, text: str, **extra: Any
 ) -> Transition:
@@ -78,10 +95,16 @@ def _reject(
     new_state = replace(state, last_seq=message.seq)
     detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
     if isinstance(message, Answer):
-        detail["value"] = message.value
+        # A refused value may hold lone surrogates, which SQLite cannot store as text.
+        detail["value"], cut = _clipped(well_formed(message.value))
+        if cut:
+            detail["truncated"] = True
     if isinstance(message, VoiceAnswer):
+        # Already bounded where it is parsed (messages.py: cut to the transcript limit).
         detail["transcript"] = message.transcript
     step = getattr(message, "step", None)
+    if isinstance(step, str):
+        step = step[:MAX_REJECTED_STEP]
     row = HistoryEntry("rejected", step, detail, message.seq)
     return Transition(new_state, (error(code, text, message.seq, **extra),), (row,), commit=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import strict_json
+from .. import strict_json, wellformed
 from ..protocol import PROTOCOL_VERSION, USER_ID_PATTERN, CloseCode, ErrorCode
 
 
@@ -44,6 +44,8 @@ class Hello:
     token: str | None
     # The respondent's preferred languages, like Accept-Language ("fr-CA,fr;q=0.9,en").
     language: str | None = None
+    # A signed link's signature (surveys with access: link).
+    sig: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,9 @@ class Ping:
 SeqMessage = Answer | VoiceAnswer | Back | SetAudioMode | SetLanguage
 Message = SeqMessage | Draft | Ping
 
+# PROTOCOL.md: JSON nested deeper than this is bad_json.
+MAX_DEPTH = 32
+
 KNOWN_TYPES = (
     "hello", "answer", "voice_answer", "back", "set_audio_mode", "set_language", "draft", "ping",
 )
@@ -99,16 +104,42 @@ MAX_LANGUAGE_LENGTH = 512
 
 
 def decode_frame(text: str | None) -> dict[str, Any]:
-    """One JSON object per text frame; NaN and Infinity are not JSON."""
+    """One JSON object per text frame; NaN and Infinity are not JSON, nor deep nesting.
+
+    Text must be well-formed: a lone surrogate is `bad_message`, except in an answer's
+    `value`, which the state machine refuses as `invalid_answer` (PROTOCOL.md).
+    """
     if text is None:
         raise ProtocolError(ErrorCode.BAD_JSON, "Frames must be text holding one JSON object.")
     try:
         obj = strict_json.loads(text)
+    except strict_json.TooDeep:
+        raise ProtocolError(
+            ErrorCode.BAD_JSON, f"JSON may nest at most {MAX_DEPTH} levels deep."
+        ) from None
     except ValueError:
         raise ProtocolError(ErrorCode.BAD_JSON, "The frame is not valid JSON.") from None
     if not isinstance(obj, dict):
         raise ProtocolError(ErrorCode.BAD_JSON, "The frame must hold a JSON object.")
+    if strict_json.may_be_deeper(text, MAX_DEPTH) and strict_json.deeper_than(obj, MAX_DEPTH):
+        raise ProtocolError(ErrorCode.BAD_JSON, f"JSON may nest at most {MAX_DEPTH} levels deep.")
+    if wellformed.may_hold_surrogates(text) and wellformed.holds_surrogates(obj):
+        _refuse_surrogates(obj)
     return obj
+
+
+def _refuse_surrogates(obj: dict[str, Any]) -> None:
+    for key, value in obj.items():
+        if not wellformed.is_well_formed(key):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "A field name is not valid Unicode.")
+        if key == "value" and obj.get("type") == "answer":
+            continue  # the answer is processed, and refused, by the state machine
+        if wellformed.holds_surrogates(value):
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE,
+                f"'{key}' holds text that is not valid Unicode (a lone surrogate).",
+                key,
+            )
 
 
 def message_type(obj: dict[str, Any]) -> str:
@@ -191,7 +222,7 @@ def parse_hello(obj: dict[str, Any]) -> Hello:
             CloseCode.BAD_HANDSHAKE,
             "protocol",
         )
-    for name in ("survey", "token", "language"):
+    for name in ("survey", "token", "language", "sig"):
         if obj.get(name) is not None and not isinstance(obj[name], str):
             raise HandshakeError(
                 ErrorCode.BAD_MESSAGE, f"'{name}' must be a string.", CloseCode.BAD_HANDSHAKE, name
@@ -208,4 +239,4 @@ def parse_hello(obj: dict[str, Any]) -> Hello:
         raise HandshakeError(ErrorCode.BAD_MESSAGE, "'language' is too long.",
                              CloseCode.BAD_HANDSHAKE, "language")
     return Hello(survey=obj.get("survey"), user_id=user_id, token=obj.get("token"),
-                 language=language)
+                 language=language, sig=obj.get("sig"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..protocol import PROTOCOL_VERSION
 from ..survey import Survey, progress
+from ..survey.access_fields import fill_redirect
 from .state import SessionState
 
 
@@ -30,12 +31,15 @@ def step_message(survey: Survey, state: SessionState, ack: int | None) -> dict[s
 
 def complete_message(survey: Survey, state: SessionState, ack: int | None) -> dict[str, Any]:
     end = survey.localized(state.language).steps.get(state.current_step)
-    return {
+    message: dict[str, Any] = {
         "type": "complete",
         "ack": ack,
         "answers": final_answers(state),
         "message": end.prompt if end is not None else "",
     }
+    if survey.on_complete_redirect is not None:
+        message["redirect"] = fill_redirect(survey.on_complete_redirect, state.user_id, survey.id)
+    return message
 
 
 def current_view(survey: Survey, state: SessionState, ack: int | None) -> dict[str, Any]:

@@ -1,11 +1,15 @@
 """Durable sessions and their history, behind one contract (see base.py)."""
 
 from .base import (
+    Erased,
+    DatabaseDamaged,
     Fenced,
     HistoryRow,
+    PurgedSession,
     SchemaTooNew,
     SessionExists,
     SessionNotFound,
+    SessionsExist,
     SessionStore,
     StorageUnavailable,
     StoredSession,
@@ -29,11 +33,14 @@ from .sqlite import SQLiteStore
 
 __all__ = [
     "STATUSES",
+    "DatabaseDamaged",
+    "Erased",
     "Fenced",
     "HistoryEntry",
     "HistoryRow",
     "NumberSummary",
     "PageKey",
+    "PurgedSession",
     "RawFigures",
     "RetryPolicy",
     "SQLiteStore",
@@ -43,6 +50,7 @@ __all__ = [
     "SessionRecord",
     "SessionRow",
     "SessionStore",
+    "SessionsExist",
     "Status",
     "StatusCounts",
     "StepKinds",

@@ -9,8 +9,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from ..histogram import LATENCY_BUCKETS, Histogram
 from .records import HistoryEntry, SessionRecord
 from .results import ResultsReader
 
@@ -25,6 +27,14 @@ class SessionExists(StoreError):
 
 class SessionNotFound(StoreError):
     pass
+
+
+class SessionsExist(StoreError):
+    """`invite` found some ids taken (in any survey: ids are global). Nothing was created."""
+
+    def __init__(self, user_ids: Sequence[str]) -> None:
+        super().__init__(", ".join(user_ids))
+        self.user_ids = list(user_ids)
 
 
 class TokenMismatch(StoreError):
@@ -47,6 +57,10 @@ class SchemaTooNew(StoreError):
     """The database was migrated by a newer version of this server."""
 
 
+class DatabaseDamaged(StoreError):
+    """The database file is not a database, or is damaged (truncated, overwritten)."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSession:
     record: SessionRecord
@@ -65,6 +79,19 @@ class HistoryRow:
     timestamp: str
 
 
+@dataclass(frozen=True, slots=True)
+class Erased:
+    user_id: str
+    survey_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PurgedSession:
+    user_id: str
+    survey_id: str
+    updated_at: str
+
+
 @dataclass
 class WriteStats:
     """Counters for tests and benchmarks: how writes were grouped into commits."""
@@ -73,6 +100,8 @@ class WriteStats:
     writes: int = 0
     retries: int = 0
     batch_sizes: dict[int, int] = field(default_factory=dict)
+    # Seconds from a batch's BEGIN (lock wait included) to its COMMIT, successful ones.
+    commit_seconds: Histogram = field(default_factory=lambda: Histogram(LATENCY_BUCKETS))
 
 
 class SessionStore(ABC):
@@ -120,6 +149,10 @@ class SessionStore(ABC):
     ) -> None:
         """Write the session and its history rows in one transaction, if `owner` owns it.
 
+        Fenced when another connection owns it; SessionNotFound when it was erased. Past
+        the store's history cap (max_history_rows) `rejected` rows are dropped, and a
+        single `history_capped` row records that they were.
+
         `release` also gives up ownership (the connection is closing).
         """
 
@@ -141,3 +174,34 @@ class SessionStore(ABC):
         self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
     ) -> None:
         """Record an operator's read, export, erasure or invitation in `admin_log` (no answers)."""
+
+    # --- who takes part, and how long data lives (OPERATORS.md) ---
+
+    @abstractmethod
+    async def invite(
+        self, survey_id: str, invitations: Sequence[tuple[SessionRecord, str]]
+    ) -> None:
+        """Create invited sessions (record, token hash), never opened, all or none.
+
+        SessionsExist names every id already taken; an `invite` row goes to admin_log.
+        """
+
+    @abstractmethod
+    async def erase(self, user_ids: Sequence[str]) -> list[Erased]:
+        """Remove each session and all its history at once; those that existed.
+
+        Each erasure leaves an `erase` row in admin_log with the erased id. Afterwards no
+        erased answer may remain readable in the storage's files (secure delete).
+        """
+
+    @abstractmethod
+    async def purge(self, idle_before: str, dry_run: bool = False) -> list[PurgedSession]:
+        """Delete (or with dry_run only list) sessions whose last activity is older."""
+
+    @abstractmethod
+    async def backup(self, dest: Path) -> None:
+        """Write a consistent, checked copy of the data to `dest` while serving goes on."""
+
+    def write_trouble(self) -> str | None:
+        """Why writes are failing or stalled right now (for readiness), or None."""
+        return None

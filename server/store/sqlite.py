@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -18,8 +19,11 @@ import backoff
 from ..clock import utc_now
 from ..strict_json import dumps as to_json
 from .base import (
+    Erased,
+    DatabaseDamaged,
     Fenced,
     HistoryRow,
+    PurgedSession,
     SessionExists,
     SessionNotFound,
     SessionStore,
@@ -30,6 +34,16 @@ from .base import (
 )
 from .records import HistoryEntry, SessionRecord
 from .retry import Retrying, RetryPolicy
+from .sqlite_lifecycle import (
+    PURGE_CHUNK,
+    backup_to,
+    checkpoint_job,
+    create_private,
+    erase_job,
+    idle_sessions,
+    invite_job,
+    purge_job,
+)
 from .sqlite_results import SQLiteResults
 from .sqlite_schema import migrate
 from .sqlite_writer import Job, SQLiteWriter
@@ -129,9 +143,29 @@ def _claim_job(user_id: str, token_hash: str, owner: str, conn: sqlite3.Connecti
     return _select(conn, user_id).record
 
 
+def _capped(
+    conn: sqlite3.Connection, user_id: str, history: Sequence[HistoryEntry], cap: int
+) -> Sequence[HistoryEntry]:
+    """Past `cap` history rows, rejected messages are no longer recorded; one
+    `history_capped` row says so. Only asked when a rejected row is about to be written."""
+    if not any(row.action == "rejected" for row in history):
+        return history
+    (count,) = conn.execute(
+        "SELECT count(*) FROM session_history WHERE user_id = ?", (user_id,)).fetchone()
+    if count < cap:
+        return history
+    kept = [row for row in history if row.action != "rejected"]
+    noted = conn.execute(
+        "SELECT 1 FROM session_history WHERE user_id = ? AND action = 'history_capped'",
+        (user_id,)).fetchone()
+    if noted is None:
+        kept.append(HistoryEntry("history_capped", None, {"max_history_rows": cap}))
+    return kept
+
+
 def _save_job(
     record: SessionRecord, owner: str, expected_last_seq: int, history: Sequence[HistoryEntry],
-    release: bool, conn: sqlite3.Connection,
+    release: bool, max_history: int, conn: sqlite3.Connection,
 ) -> None:
     now = utc_now()
     cursor = conn.execute(
@@ -144,7 +178,11 @@ def _save_job(
         ),
     )
     if cursor.rowcount == 0:
-        raise Fenced(record.user_id)
+        gone = conn.execute(
+            "SELECT 1 FROM sessions WHERE user_id = ?", (record.user_id,)).fetchone() is None
+        # Erased (or purged) while this connection held it: not a takeover.
+        raise SessionNotFound(record.user_id) if gone else Fenced(record.user_id)
+    history = _capped(conn, record.user_id, history, max_history)
     conn.executemany(INSERT_HISTORY, _history_params(record.user_id, history, now))
 
 
@@ -167,6 +205,26 @@ def _select(conn: sqlite3.Connection, user_id: str) -> StoredSession:
     return _row_to_stored(row)
 
 
+def _probe(conn: sqlite3.Connection) -> None:
+    """Read the schema and the newest rows: a truncated file usually lost its last pages,
+    which is where the rightmost b-tree pages (the newest rows) live. Cheap at any size;
+    it finds most damage at start rather than at some respondent's write."""
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    conn.execute("SELECT max(rowid) FROM sessions").fetchone()
+    conn.execute("SELECT max(id), max(user_id) FROM session_history").fetchone()
+    conn.execute("SELECT max(survey_id) FROM sessions INDEXED BY sessions_by_survey").fetchone()
+
+
+def _damage(exc: sqlite3.DatabaseError) -> str | None:
+    """What is wrong with the file, in words, or None if the error is not about damage."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith("SQLITE_NOTADB"):
+        return "the file is not an SQLite database (or is encrypted)"
+    if name.startswith("SQLITE_CORRUPT"):
+        return f"the database file is damaged ({exc}); restore it from a backup"
+    return None
+
+
 class SQLiteStore(SessionStore):
     def __init__(
         self,
@@ -176,11 +234,16 @@ class SQLiteStore(SessionStore):
         busy_timeout_ms: int = 5000,
         max_pending_writes: int = 10_000,
         retry: RetryPolicy = RetryPolicy(),
+        max_history_rows: int = 5000,
+        write_timeout: float = 5.0,
     ) -> None:
         super().__init__()
         self.path = Path(path)
+        self.max_history_rows = max_history_rows
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
+        # Each write's time to StorageUnavailable, from when the store takes it up.
+        self.write_timeout = write_timeout
         self.retry = retry
         self.stats = WriteStats()
         self._retrying = Retrying(retry, self.stats)
@@ -211,11 +274,22 @@ class SQLiteStore(SessionStore):
             logger.warning("%s is not in WAL mode; writes will block reads", self.path)
 
     def _connect_writer(self) -> sqlite3.Connection:
+        create_private(self.path)  # mode 0600; the -wal and -shm files follow it
         conn = self._connect()
         try:
+            # Deleted content is overwritten with zeros, so an erased answer cannot be
+            # read back from free space in the file (OPERATORS.md: Erasure).
+            conn.execute("PRAGMA secure_delete = ON")
             self._enable_wal(conn)
             conn.execute(f"PRAGMA synchronous = {self.synchronous}")
             migrate(conn)
+            _probe(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            damage = _damage(exc)
+            if damage is None:
+                raise
+            raise DatabaseDamaged(damage) from None
         except BaseException:
             conn.close()
             raise
@@ -236,7 +310,8 @@ class SQLiteStore(SessionStore):
             self._reader = None
 
     async def _write(self, job: Job[T]) -> T:
-        return await self._retrying(lambda: self._writer.submit(job))
+        deadline = time.monotonic() + self.write_timeout
+        return await self._retrying(lambda: self._writer.submit(job, deadline), deadline)
 
     async def create(
         self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]
@@ -258,7 +333,8 @@ class SQLiteStore(SessionStore):
         history: Sequence[HistoryEntry],
         release: bool = False,
     ) -> None:
-        job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release)
+        job = partial(_save_job, record, owner, expected_last_seq, tuple(history), release,
+                      self.max_history_rows)
         await self._write(job)
         self.committed(record.survey_id)
 
@@ -266,6 +342,43 @@ class SQLiteStore(SessionStore):
         self, action: str, survey_id: str | None, user_id: str | None, rows: int | None
     ) -> None:
         await self._write(partial(_log_admin_job, action, survey_id, user_id, rows))
+
+    async def invite(
+        self, survey_id: str, invitations: Sequence[tuple[SessionRecord, str]]
+    ) -> None:
+        await self._write(partial(invite_job, survey_id, tuple(invitations)))
+        self.committed(survey_id)
+
+    async def erase(self, user_ids: Sequence[str]) -> list[Erased]:
+        erased = await self._write(partial(erase_job, tuple(user_ids)))
+        if erased:
+            await self._writer.submit(checkpoint_job, alone=True)
+        for survey_id in {item.survey_id for item in erased}:
+            self.committed(survey_id)
+        return erased
+
+    async def purge(self, idle_before: str, dry_run: bool = False) -> list[PurgedSession]:
+        if dry_run:
+            def listing(conn: sqlite3.Connection) -> list[PurgedSession]:
+                return idle_sessions(conn, idle_before, -1)
+            return await self._write(listing)
+        removed: list[PurgedSession] = []
+        while True:
+            chunk = await self._write(partial(purge_job, idle_before))
+            removed.extend(chunk)
+            if len(chunk) < PURGE_CHUNK:
+                break
+        if removed:
+            await self._writer.submit(checkpoint_job, alone=True)
+        for survey_id in {item.survey_id for item in removed}:
+            self.committed(survey_id)
+        return removed
+
+    async def backup(self, dest: Path) -> None:
+        try:
+            await asyncio.to_thread(backup_to, self.path, Path(dest), self.busy_timeout_ms)
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     def _reading(self) -> aiosqlite.Connection:
         if self._reader is None:
@@ -310,6 +423,19 @@ class SQLiteStore(SessionStore):
             HistoryRow(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]), r[5], r[6])
             for r in rows
         ]
+
+    @property
+    def pending_writes(self) -> int:
+        return self._writer.pending
+
+    @property
+    def commit_busy_for(self) -> float:
+        """Seconds the commit in progress has taken so far (0 when the writer is idle)."""
+        return self._writer.busy_for
+
+    def write_trouble(self) -> str | None:
+        # Half the write timeout: the load balancer hears of a lock before writes fail.
+        return self._writer.trouble(stuck_after=self.write_timeout / 2)
 
     async def healthy(self) -> bool:
         try:

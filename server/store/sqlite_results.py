@@ -8,6 +8,7 @@ one snapshot (a read transaction in WAL mode) a batch at a time, so memory stays
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -30,7 +31,7 @@ from .results import (
 )
 
 EXPORT_BATCH = 500
-MAX_CONCURRENT_EXPORTS = 4
+MAX_CONCURRENT_SNAPSHOTS = 4
 
 # The status of OPERATORS.md; :cut is the expiry moment (NULL: nothing expires).
 STATUS_SQL = """CASE
@@ -134,7 +135,8 @@ class SQLiteResults(ResultsReader):
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        self._exports = asyncio.Semaphore(MAX_CONCURRENT_EXPORTS)
+        # Exports and figures at once; more wait their turn (each holds a connection).
+        self._snapshots = asyncio.Semaphore(MAX_CONCURRENT_SNAPSHOTS)
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -179,44 +181,41 @@ class SQLiteResults(ResultsReader):
         )
         return [_session_row(row) for row in rows]
 
-    async def export_rows(
-        self, survey_id: str, statuses: Sequence[Status], expired_before: str | None
-    ) -> AsyncIterator[SessionRow]:
-        where, params = _selection(survey_id, statuses, None, expired_before)
-        async with self._exports:
+    @contextlib.asynccontextmanager
+    async def _snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection of its own in one read transaction: every read sees the same data."""
+        async with self._snapshots:
             try:
                 conn = await self._connect()
             except sqlite3.Error as exc:
                 raise StorageUnavailable(str(exc)) from exc
             try:
-                await conn.execute("BEGIN")  # one snapshot for the whole export
-                cursor = await conn.execute(
-                    f"SELECT {ROW_COLUMNS} FROM sessions WHERE {where} "
-                    "ORDER BY created_at, user_id", params,
-                )
-                while batch := await cursor.fetchmany(EXPORT_BATCH):
-                    for row in batch:
-                        yield _session_row(row)
-                await cursor.close()
+                await conn.execute("BEGIN")
+                yield conn
             except sqlite3.Error as exc:
                 raise StorageUnavailable(str(exc)) from exc
             finally:
                 await conn.close()  # ends the read transaction too
 
+    async def export_rows(
+        self, survey_id: str, statuses: Sequence[Status], expired_before: str | None
+    ) -> AsyncIterator[SessionRow]:
+        where, params = _selection(survey_id, statuses, None, expired_before)
+        async with self._snapshot() as conn:
+            cursor = await conn.execute(
+                f"SELECT {ROW_COLUMNS} FROM sessions WHERE {where} ORDER BY created_at, user_id",
+                params,
+            )
+            while batch := await cursor.fetchmany(EXPORT_BATCH):
+                for row in batch:
+                    yield _session_row(row)
+            await cursor.close()
+
     async def figures(
         self, survey_id: str, kinds: StepKinds, expired_before: str | None
     ) -> RawFigures:
-        try:
-            conn = await self._connect()
-        except sqlite3.Error as exc:
-            raise StorageUnavailable(str(exc)) from exc
-        try:
-            await conn.execute("BEGIN")  # every figure from the same snapshot
+        async with self._snapshot() as conn:
             return await _figures(conn, survey_id, kinds, expired_before)
-        except sqlite3.Error as exc:
-            raise StorageUnavailable(str(exc)) from exc
-        finally:
-            await conn.close()
 
 
 async def _all(conn: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[Any]:

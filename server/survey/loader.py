@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import strict_json
+from .access_fields import ACCESS_FIELDS, parse_access_fields
 from .condition_parser import comparisons, condition_steps, parse_condition
 from .errors import SurveyError, SurveyFileError, json_type_name
 from .languages import parse_languages, resolve
@@ -19,7 +20,8 @@ from .step_parser import parse_step
 logger = logging.getLogger(__name__)
 
 SURVEY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-TOP_FIELDS = {"id", "title", "version", "default", "steps", "language", "languages"}
+TOP_FIELDS = {"id", "title", "version", "default", "steps", "language", "languages",
+              *ACCESS_FIELDS}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "surveys"
 
@@ -126,6 +128,7 @@ def _parse_one_language(
     raw_steps = document.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise SurveyError("steps", "must be a non-empty list")
+    access_fields = parse_access_fields(document)
 
     steps: dict[str, Step] = {}
     raw_next: dict[str, Any] = {}
@@ -147,7 +150,7 @@ def _parse_one_language(
     _check_no_cycles(steps, index)
     survey = Survey(
         id=survey_id, title=title, version=version, steps=steps, first_step=order[0],
-        is_default=is_default, source=source, order=order,
+        is_default=is_default, source=source, order=order, **access_fields,
     )
     return survey, _unreachable_warnings(survey, source)
 

@@ -81,6 +81,8 @@ class Survey:
     access: Access = "open"
     opens_at: str | None = None
     closes_at: str | None = None
+    # on_complete.redirect as written, {user_id} and {survey_id} not yet filled in.
+    on_complete_redirect: str | None = None
 
     @property
     def default_language(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..wellformed import is_well_formed
 from .conditions import is_number
 from .model import Step
 
@@ -68,6 +69,9 @@ def _multi_choice(step: Step, value: Any) -> Any:
 def _text(step: Step, value: Any) -> Any:
     if not isinstance(value, str):
         raise InvalidAnswer("Please type your answer as text.")
+    if not is_well_formed(value):
+        # A lone surrogate (half an emoji): it could be neither stored nor sent back.
+        raise InvalidAnswer("Your answer holds a character that could not be read; please retype it.")
     if len(value) > step.max_length:
         raise InvalidAnswer(
             f"Your answer is too long: at most {step.max_length} characters, please."

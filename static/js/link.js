@@ -4,14 +4,25 @@
 export const CLOSE = {
   NORMAL: 1000, GOING_AWAY: 1001, TOO_BIG: 1009, INTERNAL: 1011, BAD_HANDSHAKE: 4400,
   AUTH_FAILED: 4401, UNKNOWN_SURVEY: 4404, HELLO_TIMEOUT: 4408, SUPERSEDED: 4409,
-  RATE_LIMITED: 4429,
+  RATE_LIMITED: 4429, NOT_INVITED: 4403, GONE: 4410,
 };
 const STOP = new Set([CLOSE.NORMAL, CLOSE.TOO_BIG, CLOSE.BAD_HANDSHAKE, CLOSE.AUTH_FAILED,
-  CLOSE.UNKNOWN_SURVEY, CLOSE.SUPERSEDED]);
+  CLOSE.UNKNOWN_SURVEY, CLOSE.SUPERSEDED, CLOSE.NOT_INVITED, CLOSE.GONE]);
 const BASE_DELAY = 500;
 const MAX_DELAY = 30000;
 const STABLE_AFTER = 5000;
 const RATE_LIMIT_PAUSE = 5000;
+
+// Text on the wire must be well-formed Unicode (PROTOCOL.md): a lone surrogate (half an
+// emoji, cut by an editor or a paste) becomes U+FFFD, as String.prototype.toWellFormed does,
+// instead of a frame the server must refuse. The regex is the fallback for older browsers.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+export function wellFormed(text) {
+  return typeof text.toWellFormed === "function"
+    ? text.toWellFormed()
+    : text.replace(LONE_SURROGATE, "\uFFFD");
+}
+const wellFormedStrings = (key, value) => (typeof value === "string" ? wellFormed(value) : value);
 
 export class Link {
   constructor(url, { onOpen, onMessage, onDown, onStop }) {
@@ -75,7 +86,7 @@ export class Link {
 
   send(message) {
     if (!this.open) return false;
-    this.ws.send(JSON.stringify(message));
+    this.ws.send(JSON.stringify(message, wellFormedStrings));
     return true;
   }
 }

@@ -13,12 +13,23 @@ const { t } = i18n;
 const app = $("app");
 const surveyId = app.dataset.survey;
 const languages = app.dataset.languages.split(" ").filter(Boolean);
+const openAccess = app.dataset.access === "open";
 const DRAFT_DELAY = 400;
 const RETRY_DELAY = 2000;
+const REDIRECT_DELAY = 3000;
+// Why the server closed with 4410, from the error just before the close: catalogue keys.
+const GONE_WORDS = {
+  survey_closed: ["blocked.gone.survey_closed.title", null],
+  session_expired: ["blocked.gone.session_expired.title", "blocked.gone.session_expired.text"],
+  session_erased: ["blocked.gone.session_erased.title", "blocked.gone.session_erased.text"],
+};
 
 class SurveyPage {
   constructor() {
     this.saved = new SavedSession(surveyId);
+    this.conflict = null;
+    this.lastError = null;
+    this.redirectTimer = null;
     this.session = this.initialSession();
     this.outbox = this.session ? new Outbox(surveyId, this.session.userId) : null;
     this.lastView = this.session ? new LastView(surveyId, this.session.userId) : null;
@@ -49,21 +60,86 @@ class SurveyPage {
     // Offline after a reload, the last screen is still shown and can still be answered.
     const last = this.lastView && this.lastView.load();
     if (last) this.render(last);
+    this.showOthers();
     view.showStatus("connecting");
-    this.link.connect();
+    if (this.conflict) this.askWhich();
+    else this.link.connect();
+  }
+
+  // The session the address names: a resume or invitation link (#u=..&t=..), or a panel
+  // or signed link (?user_id=..&sig=..). Null when it names none.
+  linkSession() {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    if (fragment.get("u") && fragment.get("t")) {
+      // The token came in the fragment, which is never sent to a server: keep it off the
+      // address bar too.
+      history.replaceState(null, "", location.pathname + location.search);
+      return { userId: fragment.get("u"), token: fragment.get("t") };
+    }
+    const query = new URLSearchParams(location.search);
+    if (!query.get("user_id")) return null;
+    return { userId: query.get("user_id"), token: null, sig: query.get("sig") || null };
   }
 
   initialSession() {
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    if (fragment.get("u") && fragment.get("t")) {
-      // A resume link: the token came in the fragment, which is never sent to a server.
-      this.saved.save(fragment.get("u"), fragment.get("t"));
-      history.replaceState(null, "", location.pathname + location.search);
+    const offered = this.linkSession();
+    const saved = this.saved.load();
+    if (!offered) return saved;
+    if (!saved) {
+      if (offered.token || offered.sig) this.saved.save(offered.userId, offered.token, offered.sig);
+      return offered;
     }
-    const session = this.saved.load();
-    const panelId = new URLSearchParams(location.search).get("user_id");
-    if (panelId && (!session || session.userId !== panelId)) return { userId: panelId, token: null };
-    return session;
+    if (saved.userId === offered.userId) {
+      // The same session: whatever the link adds (a token, a signature) helps open it.
+      const merged = { userId: saved.userId, token: offered.token || saved.token,
+        sig: offered.sig || saved.sig || null };
+      this.saved.save(merged.userId, merged.token, merged.sig);
+      return merged;
+    }
+    // Another session than the one saved here: ask, never switch silently.
+    this.conflict = { saved, offered };
+    return null;
+  }
+
+  askWhich() {
+    view.showOnly("which-session");
+    view.showProgress(null);
+    $("which-title").focus();
+    const choose = (chosen, other) => {
+      this.saved.keepOther(other);
+      this.saved.save(chosen.userId, chosen.token, chosen.sig);
+      this.conflict = null;
+      // The link has done its work: a reload continues the chosen answers.
+      history.replaceState(null, "", location.pathname);
+      this.session = chosen;
+      this.outbox = new Outbox(surveyId, chosen.userId);
+      this.lastView = new LastView(surveyId, chosen.userId);
+      view.showOnly(null);
+      this.showOthers();
+      this.link.connect();
+    };
+    const { saved, offered } = this.conflict;
+    $("keep-saved").onclick = () => choose(saved, offered);
+    $("take-link").onclick = () => choose(offered, saved);
+  }
+
+  showOthers() {
+    const others = this.saved.others().filter((s) => !this.session || s.userId !== this.session.userId);
+    $("others").hidden = others.length === 0;
+    const items = others.map((other, index) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = t("others.switch", { number: index + 1 });
+      button.addEventListener("click", () => {
+        this.saved.switchTo(other);
+        location.reload();
+      });
+      const item = document.createElement("li");
+      item.append(button);
+      return item;
+    });
+    $("others-list").replaceChildren(...items);
   }
 
   bind() {
@@ -88,6 +164,7 @@ class SurveyPage {
     if (this.session) {
       hello.user_id = this.session.userId;
       if (this.session.token) hello.token = this.session.token;
+      if (this.session.sig) hello.sig = this.session.sig;
     }
     this.link.send(hello);
   }
@@ -104,8 +181,9 @@ class SurveyPage {
   welcome(message) {
     const token = message.token || (this.session && this.session.token) || null;
     const changedUser = !this.session || this.session.userId !== message.user_id;
-    this.session = { userId: message.user_id, token };
-    this.saved.save(message.user_id, token);
+    const sig = (!changedUser && this.session.sig) || null;
+    this.session = { userId: message.user_id, token, sig };
+    this.saved.save(message.user_id, token, sig);
     if (changedUser || !this.outbox) {
       this.outbox = new Outbox(surveyId, message.user_id);
       this.lastView = new LastView(surveyId, message.user_id);
@@ -144,7 +222,8 @@ class SurveyPage {
   }
 
   error(message) {
-    this.acked(message.ack);
+    this.lastError = message;
+    if (this.outbox) this.acked(message.ack);
     this.menu.value = this.pendingLanguage() || this.language; // a refused switch leaves it
     switch (message.code) {
       case "invalid_answer":
@@ -179,6 +258,7 @@ class SurveyPage {
   }
 
   resend() {
+    if (!this.outbox) return; // refused before a session existed: the link reconnects
     for (const item of this.outbox.items) this.link.send(item);
   }
 
@@ -197,11 +277,28 @@ class SurveyPage {
         t("blocked.superseded.action"),
         () => this.continueHere(),
       );
+    } else if (code === CLOSE.NOT_INVITED) {
+      // Starting again cannot help: the survey is open only to the links it sent out.
+      view.showBlocked(
+        t("blocked.not_invited.title"),
+        t("blocked.not_invited.text"),
+        null, null,
+      );
+    } else if (code === CLOSE.GONE) {
+      const reason = this.lastError ? this.lastError.code : "";
+      const [title, text] = GONE_WORDS[reason] || ["blocked.gone.title", null];
+      const canStartAgain = openAccess && reason !== "survey_closed";
+      view.showBlocked(
+        t(title),
+        text ? t(text) : (this.lastError && this.lastError.message) || "",
+        canStartAgain ? t("actions.start_again") : null,
+        canStartAgain ? () => this.startAgain() : null,
+      );
     } else if (code === CLOSE.AUTH_FAILED) {
       view.showBlocked(
         t("blocked.auth.title"),
         t("blocked.auth.text"),
-        t("blocked.auth.action"),
+        t("actions.start_again"),
         () => this.startAgain(),
       );
     } else if (code !== CLOSE.NORMAL) {
@@ -211,6 +308,8 @@ class SurveyPage {
       view.showBlocked(t("blocked.error.title"), text, t("blocked.error.action"), () => location.reload());
     }
     this.status();
+    // Refused or ended for good: not "connecting", which would promise a retry.
+    if (code === CLOSE.NOT_INVITED || code === CLOSE.GONE) view.showStatus("stopped");
   }
 
   continueHere() {
@@ -219,6 +318,7 @@ class SurveyPage {
   }
 
   startAgain() {
+    this.lastError = null;
     this.saved.clear();
     if (this.outbox) this.outbox.clear();
     this.session = null;
@@ -315,6 +415,7 @@ class SurveyPage {
       view.showProgress(null);
       $("end-message").textContent = message.message;
       $("end-message").focus();
+      this.sendOn(message.redirect);
       view.announce(t("announce.complete"));
       if (this.audio) this.speak(message.message);
       return;
@@ -336,6 +437,16 @@ class SurveyPage {
     $("prompt").focus();
     view.announce(t(message.ack !== null ? "announce.saved" : "announce.progress", { progress: progressText }));
     if (this.audio) this.speakStep();
+  }
+
+  // on_complete.redirect: after the end message, on to the panel; a link in case the
+  // browser blocks the move.
+  sendOn(redirect) {
+    const valid = typeof redirect === "string" && /^https?:\/\//i.test(redirect);
+    $("end-redirect").hidden = !valid;
+    if (!valid || this.redirectTimer) return;
+    $("redirect-link").href = redirect;
+    this.redirectTimer = setTimeout(() => location.assign(redirect), REDIRECT_DELAY);
   }
 
   status() {
@@ -372,7 +483,10 @@ class SurveyPage {
     i18n.translate();
     $("audio-toggle").textContent = t(this.audio ? "audio.toggle_on" : "audio.toggle_off");
     this.audioNote();
-    if (this.link) this.status();
+    if (this.link) {
+      this.status();
+      this.showOthers();
+    }
   }
 
   // The language of the last set_language still in the outbox (up to seq `upTo`), if any.

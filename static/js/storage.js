@@ -20,19 +20,41 @@ function write(name, value) {
   }
 }
 
+const isSession = (value) => value && typeof value.userId === "string";
+
+// The session this page continues, and the others this device holds for the survey
+// (kept when a link named another session: a link never silently replaces one).
 export class SavedSession {
   constructor(surveyId) {
     this.name = key(surveyId, "session");
+    this.othersName = key(surveyId, "others");
   }
   load() {
     const value = read(this.name, null);
-    return value && typeof value.userId === "string" ? value : null;
+    return isSession(value) ? value : null;
   }
-  save(userId, token) {
-    write(this.name, { userId, token });
+  save(userId, token, sig = null) {
+    write(this.name, sig ? { userId, token, sig } : { userId, token });
   }
   clear() {
     localStorage.removeItem(this.name);
+  }
+  others() {
+    const list = read(this.othersName, []);
+    return Array.isArray(list) ? list.filter(isSession) : [];
+  }
+  keepOther(session) {
+    const list = this.others().filter((s) => s.userId !== session.userId);
+    list.push(session);
+    write(this.othersName, list);
+  }
+  // Make `chosen` (one of the others) current; the current one joins the others.
+  switchTo(chosen) {
+    const current = this.load();
+    const list = this.others().filter((s) => s.userId !== chosen.userId);
+    if (current && current.userId !== chosen.userId) list.push(current);
+    write(this.othersName, list);
+    this.save(chosen.userId, chosen.token, chosen.sig);
   }
 }
 

@@ -93,7 +93,9 @@ export function answerControl(step, value) {
 }
 
 export function showOnly(id) {
-  for (const section of ["step-form", "end-screen", "blocked"]) $(section).hidden = section !== id;
+  for (const section of ["step-form", "end-screen", "blocked", "which-session"]) {
+    $(section).hidden = section !== id;
+  }
 }
 
 export function showProgress(progress) {
@@ -136,6 +138,7 @@ const STATUS_WORDS = {
   saved: "status.saved",
   saving: "status.saving",
   offline: "status.offline",
+  stopped: "status.stopped",
 };
 
 export function showStatus(state) {
@@ -149,9 +152,11 @@ export function showBlocked(title, text, actionLabel, action) {
   $("progress-row").hidden = true;
   $("blocked-title").textContent = title;
   $("blocked-text").textContent = text;
+  // No button where acting cannot help (an invitation refused, a closed survey).
   const button = $("blocked-action");
-  button.textContent = actionLabel;
-  button.onclick = action;
+  button.hidden = !actionLabel;
+  button.textContent = actionLabel || "";
+  button.onclick = action || null;
   $("blocked-title").focus();
 }
 
