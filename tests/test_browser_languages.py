@@ -16,6 +16,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browser import FAKE_SPEECH, TIMEOUT_MS, chromium, prompt_is, screenshot, until_true
+from tests.lifecycle_support import small_survey, surveys_dir
 from tests.support import ServerProcess, start_server_process
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -255,5 +256,34 @@ async def test_a_survey_in_one_language_has_no_menu(browser: Browser, tmp_path: 
         await expect(page.get_by_label("Ja")).to_be_visible()
         await expect(page.get_by_role("button", name="Weiter")).to_be_visible()
         await expect(page.locator("#language-choice")).to_be_hidden()
+    finally:
+        process.terminate()
+
+
+async def test_refusals_before_any_session_are_in_the_surveys_language(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # No welcome ever comes: the page's words follow the browser's best match among the
+    # survey's languages, or the survey's only language.
+    directory = surveys_dir(
+        tmp_path,
+        small_survey("invited-study", access="invited", language="fr"),
+        {**small_survey("over", closes_at="2020-01-01T00:00:00Z", languages=["en", "fr"]),
+         "default": False},
+    )
+    process = start_server_process("--db", str(tmp_path / "r.db"), "--surveys", str(directory))
+    try:
+        page = await browser.new_page(locale="en-US")
+        await page.goto(process.url + "/s/invited-study?user_id=P-1")
+        await expect(page.locator("#blocked-title")).to_have_text(
+            "Ce questionnaire est accessible sur invitation uniquement")
+        await expect(page.locator("html")).to_have_attribute("lang", "fr")
+        await expect(page.locator("#save-status")).to_have_text("Non connecté")
+        french = await (await french_browser(browser)).new_page()
+        await french.goto(process.url + "/s/over")
+        await expect(french.locator("#blocked-title")).to_have_text("Ce questionnaire est fermé")
+        english = await browser.new_page(locale="en-GB")
+        await english.goto(process.url + "/s/over")
+        await expect(english.locator("#blocked-title")).to_have_text("This survey is closed")
     finally:
         process.terminate()
