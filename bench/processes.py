@@ -136,6 +136,7 @@ def start_survey_server(db: Path, synchronous: str, cpus: set[int] | None) -> Pr
         "SURVEY_RATE_LIMIT": "100000",
         "SURVEY_RATE_BURST": "100000",
         "SURVEY_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
+        "SURVEY_MAX_CONNECTIONS": "1000000",  # the idle run holds 10,000 open
         "SURVEY_ADDRESS_RATE_LIMIT": "1000000",
         "SURVEY_ADDRESS_RATE_BURST": "1000000",
         "SURVEY_NEW_SESSIONS_PER_MINUTE": "1000000",

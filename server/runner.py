@@ -85,6 +85,10 @@ class SurveyServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+# HTTP connections that still get in when max_connections WebSockets are open.
+HTTP_RESERVE = 64
+
+
 def run(main: Coroutine[Any, Any, T]) -> T:
     """Run the server's top coroutine on uvloop where it is installed, else on asyncio's loop.
 
@@ -121,7 +125,9 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
         # h11 with a deadline for request heads, and room made at the connection limit by
         # closing connections still waiting for one (server/slow_clients.py).
         http=guarded_h11(settings.header_timeout),
-        limit_concurrency=settings.max_connections,
+        # WebSockets stop at max_connections (the gateway refuses more); the reserve keeps
+        # room for health checks, pages and the console even then.
+        limit_concurrency=settings.max_connections + HTTP_RESERVE,
         ws="websockets-sansio",
         ws_max_size=settings.max_message_bytes,
         # Frames are small JSON: deflate would cost CPU on every message and keep zlib

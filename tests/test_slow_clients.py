@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from server.settings import load_settings
+from server.runner import HTTP_RESERVE
 from tests.support import (
     RECV_TIMEOUT,
     Client,
@@ -56,7 +57,11 @@ async def test_a_half_sent_request_head_is_closed_with_408(tmp_path: Path) -> No
 
 
 async def test_more_slow_sockets_than_the_limit_leave_room_for_healthz(tmp_path: Path) -> None:
-    limit, slow_count = 6, 15
+    limit = 6
+    # uvicorn's limit is the WebSockets' plus the HTTP reserve; 3 places are the
+    # respondent's, the health check's and one kept free (see below).
+    kept = limit + HTTP_RESERVE - 3
+    slow_count = kept + 12
     settings = settings_for(tmp_path, max_connections=limit, header_timeout=60.0)
     async with running_server(settings) as server:
         respondent = await Client.connect(server.ws_url)
@@ -65,16 +70,35 @@ async def test_more_slow_sockets_than_the_limit_leave_room_for_healthz(tmp_path:
         response = await healthz(server)
         assert response.startswith(b"HTTP/1.1 200 ") and b'"ok"' in response, response
         # The oldest half-sent heads were closed to make room: the server kept below its
-        # limit of 6 the respondent, the health check and the 3 newest slow sockets (one
-        # place stays free: uvicorn answers 503 once the count, a request's own connection
+        # limit the respondent, the health check and the newest slow sockets (one place
+        # stays free: uvicorn answers 503 once the count, a request's own connection
         # included, reaches the limit).
         readers = [reader for reader, _ in slow]
-        await wait_until(lambda: sum(reader.at_eof() for reader in readers) >= slow_count - 3)
-        assert [reader.at_eof() for reader in readers] == [True] * (slow_count - 3) + [False] * 3
+        await wait_until(lambda: sum(reader.at_eof() for reader in readers) >= slow_count - kept)
+        assert [reader.at_eof() for reader in readers] == (
+            [True] * (slow_count - kept) + [False] * kept)
         # The respondent's WebSocket was never a candidate.
         assert (await respondent.request({"type": "ping"})) == {"type": "pong"}
         for _, writer in slow:
             writer.close()
+
+
+async def test_at_the_limit_new_websockets_wait_and_health_checks_still_answer(
+    tmp_path: Path,
+) -> None:
+    limit = 3
+    async with running_server(settings_for(tmp_path, max_connections=limit)) as server:
+        respondents = [await Client.connect(server.ws_url) for _ in range(limit)]
+        for respondent in respondents:
+            await respondent.hello()
+        late = await Client.connect(server.ws_url)
+        refused = await late.recv()
+        code = await late.close_code()
+        response = await healthz(server)
+        for respondent in respondents:
+            await respondent.close()
+    assert (refused["code"], code) == ("rate_limited", 4429)  # the page reconnects later
+    assert response.startswith(b"HTTP/1.1 200 "), response
 
 
 def test_the_connection_settings_are_checked() -> None:

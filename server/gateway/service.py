@@ -59,10 +59,13 @@ class Gateway:
         if self.closing:
             await websocket.close(CloseCode.GOING_AWAY)
             return
+        if len(self._connections) >= self.settings.max_connections:
+            # Full: the respondent's page waits and reconnects (4429), while the HTTP
+            # connections kept in reserve (runner.HTTP_RESERVE) still answer health checks.
+            await self._refuse(websocket, "The server is busy. Trying again shortly.")
+            return
         if not self.registry.admit(address):
-            self.metrics.errors[ErrorCode.RATE_LIMITED.value] += 1
-            await websocket.send_json(error(ErrorCode.RATE_LIMITED, "Too many connections."))
-            await websocket.close(CloseCode.RATE_LIMITED)
+            await self._refuse(websocket, "Too many connections.")
             return
         connection = Connection(websocket, self, self.budgets.acquire(address), address)
         self._connections.add(connection)
@@ -72,6 +75,11 @@ class Gateway:
             self._connections.discard(connection)
             self.registry.leave(address)
             self.budgets.release(address)
+
+    async def _refuse(self, websocket: WebSocket, text: str) -> None:
+        self.metrics.errors[ErrorCode.RATE_LIMITED.value] += 1
+        await websocket.send_json(error(ErrorCode.RATE_LIMITED, text))
+        await websocket.close(CloseCode.RATE_LIMITED)
 
     def admission(self, address: str) -> Admission:
         """The access, lifetime and new-session rules for a hello from `address`."""
