@@ -30,11 +30,16 @@ class CommandError(Exception):
         self.code = code
 
 
+# Unlike serve, an operator's command never creates a database: a typo must not look empty.
+COMMAND_HELP = {"db": "the database file, which must exist (default ./survey_sessions.db)"}
+
+
 def add_store_options(parser: argparse.ArgumentParser) -> None:
     for option in OPTIONS:
         if option.name in STORE_OPTIONS and option.flag is not None:
+            text = COMMAND_HELP.get(option.name, option.help)
             parser.add_argument(option.flag, dest=option.name, metavar=option.metavar,
-                                help=f"{option.help} [{option.env}]")
+                                help=f"{text} [{option.env}]")
 
 
 def command_settings(args: argparse.Namespace) -> Settings:
