@@ -294,6 +294,14 @@ class SurveyPage {
         canStartAgain ? t("actions.start_again") : null,
         canStartAgain ? () => this.startAgain() : null,
       );
+    } else if (code === CLOSE.AUTH_FAILED && this.session && !this.session.token) {
+      // A panel link (?user_id=) opened first on another device: starting again here would
+      // give the answers a random id and lose the panel's, so send the person back there.
+      view.showBlocked(
+        t("blocked.link_elsewhere.title"),
+        t("blocked.link_elsewhere.text"),
+        null, null,
+      );
     } else if (code === CLOSE.AUTH_FAILED) {
       view.showBlocked(
         t("blocked.auth.title"),
@@ -406,7 +414,8 @@ class SurveyPage {
   render(message) {
     this.current = message;
     if (this.lastView) this.lastView.save(message);
-    view.showNotice(this.welcomeBack ? t("notice.welcome_back") : null);
+    // "Carry on where you left off" only where there is something left to carry on.
+    view.showNotice(this.welcomeBack && message.type === "step" ? t("notice.welcome_back") : null);
     this.welcomeBack = false;
     $("heard").hidden = true;
     this.menu.show(message.type === "step"); // a finished survey takes no set_language
