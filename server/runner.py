@@ -19,8 +19,8 @@ from starlette.applications import Starlette
 from .app import create_app
 from .gateway.origin import is_loopback
 from .gateway.service import Gateway
-from .operators.live import LiveFeed
 from .metrics_export import serve_on_port
+from .operators.live import LiveFeed
 from .settings import Settings
 from .slow_clients import guarded_h11
 from .store import SQLiteStore

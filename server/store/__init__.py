@@ -1,8 +1,8 @@
 """Durable sessions and their history, behind one contract (see base.py)."""
 
 from .base import (
-    Erased,
     DatabaseDamaged,
+    Erased,
     Fenced,
     HistoryRow,
     PurgedSession,

@@ -19,8 +19,8 @@ import backoff
 from ..clock import utc_now
 from ..strict_json import dumps as to_json
 from .base import (
-    Erased,
     DatabaseDamaged,
+    Erased,
     Fenced,
     HistoryRow,
     PurgedSession,
