@@ -227,8 +227,12 @@ async def test_two_pages_on_one_session(browser: Browser, server: ServerProcess)
     await prompt_is(second, "This short survey")
     await expect(first.locator("#blocked-title")).to_have_text(
         "This survey is open in another window")
+    # Not "offline": this page stopped, and shows no question to read aloud.
+    await expect(first.locator("#save-status")).to_have_attribute("data-state", "stopped")
+    await expect(first.locator("#audio-toggle")).to_be_hidden()
     await first.get_by_role("button", name="Continue here").click()
     await prompt_is(first, "This short survey")
+    await expect(first.locator("#audio-toggle")).to_be_visible()
     await expect(second.locator("#blocked-title")).to_have_text(
         "This survey is open in another window")
     await first.keyboard.press("Enter")

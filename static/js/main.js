@@ -316,11 +316,16 @@ class SurveyPage {
       view.showBlocked(t("blocked.error.title"), text, t("blocked.error.action"), () => location.reload());
     }
     this.status();
-    // Refused or ended for good: not "connecting", which would promise a retry.
-    if (code === CLOSE.NOT_INVITED || code === CLOSE.GONE) view.showStatus("stopped");
+    // Refused, taken over or ended for good: not "connecting" or "offline", which would
+    // promise a retry, and no "Read aloud" for a page that shows no question.
+    if (code !== CLOSE.NORMAL) {
+      view.showStatus("stopped");
+      $("audio-toggle").hidden = true;
+    }
   }
 
   continueHere() {
+    $("audio-toggle").hidden = false;
     if (this.current) this.render(this.current);
     this.link.retryNow();
   }
@@ -334,6 +339,7 @@ class SurveyPage {
     this.current = null;
     history.replaceState(null, "", location.pathname);
     view.showOnly(null);
+    $("audio-toggle").hidden = false;
     this.link.retryNow();
   }
 
