@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .api_errors import NO_STORE, ApiError, bearer, unauthorized
+from .operators.audit import audit
 from .operators.auth import is_admin
 from .protocol import USER_ID_PATTERN
 from .store import SessionStore, StorageUnavailable, StoredSession
@@ -61,8 +62,8 @@ async def readable_session(request: Request) -> tuple[StoredSession, bool]:
 async def get_session(request: Request) -> JSONResponse:
     stored, admin = await readable_session(request)
     if admin:
-        await request.app.state.store.log_admin(
-            "read_session", stored.record.survey_id, stored.record.user_id, 1)
+        await audit(request.app.state.store, "read_session", stored.record.survey_id,
+                    stored.record.user_id, 1)
     return JSONResponse({"success": True, "session": session_body(stored)}, headers=NO_STORE)
 
 

@@ -15,12 +15,12 @@ from . import api, pages
 from .api_errors import ApiError, api_error_handler
 from .gateway.service import Gateway
 from .housekeeping import Housekeeping
+from .metrics_export import make_registry, metrics_endpoint
 from .operators import api as operators_api
 from .operators import lifecycle_api
 from .operators.console import console_routes
 from .operators.live import LiveFeed
 from .operators.sign_in import SignInLimits
-from .metrics_export import make_registry, metrics_endpoint
 from .settings import Settings
 from .store import SessionStore
 from .survey import SurveyCatalog

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# /api/session/{user_id}: the one route whose path holds a user id.
-_SESSION_PATH = re.compile(r"^(/api/session/)[^?]*")
+# The routes whose paths hold a user id: the session API and the console's respondent page.
+_SESSION_PATH = re.compile(r"^(/api/session/|/admin/sessions/)[^?]*")
 HIDDEN = "-"
 
 
 def redact_path(path: str) -> str:
-    """The path without its query string, and without the user id of a session URL."""
+    """The path without its query string, and without the user id of a session's URL."""
     path = path.split("?", 1)[0]
     return _SESSION_PATH.sub(r"\g<1>" + HIDDEN, path)
 

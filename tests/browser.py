@@ -24,6 +24,7 @@ TIMEOUT_MS = 20_000
 FAKE_SPEECH = """
 (() => {
   window.__spoken = [];
+  window.__spokenLanguages = [];
   window.__recognizers = [];
   window.__interacted = false;
   for (const kind of ["pointerdown", "keydown"]) {
@@ -45,6 +46,7 @@ FAKE_SPEECH = """
         return;
       }
       window.__spoken.push(utterance.text);
+      window.__spokenLanguages.push(utterance.lang);
       setTimeout(() => utterance.dispatchEvent(new Event("end")), 0);
     },
     cancel() {}, getVoices() { return []; }, speaking: false, pending: false,

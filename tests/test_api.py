@@ -139,3 +139,16 @@ async def test_metrics_are_for_the_admin_only(tmp_path: Path) -> None:
             assert response.json() == {"success": False, "error": "unauthorized"}
     async with running_server(settings_for(tmp_path)) as server:  # admin access off
         assert (await get(server, "/api/metrics", ADMIN_KEY)).status_code == 401
+
+
+async def test_the_root_page_without_a_default_survey_says_where_to_go(tmp_path: Path) -> None:
+    from tests.support import write_survey
+    from tests.test_survey_loader import SPEC_EXAMPLE
+
+    folder = tmp_path / "surveys"
+    for name in ("first", "second"):
+        write_survey(folder, {**SPEC_EXAMPLE, "id": name, "default": False})
+    async with running_server(settings_for(tmp_path, surveys=folder)) as server:
+        index = await get(server, "/")
+    assert index.status_code == 404
+    assert "None" not in index.text and "/s/" in index.text

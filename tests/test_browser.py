@@ -227,8 +227,12 @@ async def test_two_pages_on_one_session(browser: Browser, server: ServerProcess)
     await prompt_is(second, "This short survey")
     await expect(first.locator("#blocked-title")).to_have_text(
         "This survey is open in another window")
+    # Not "offline": this page stopped, and shows no question to read aloud.
+    await expect(first.locator("#save-status")).to_have_attribute("data-state", "stopped")
+    await expect(first.locator("#audio-toggle")).to_be_hidden()
     await first.get_by_role("button", name="Continue here").click()
     await prompt_is(first, "This short survey")
+    await expect(first.locator("#audio-toggle")).to_be_visible()
     await expect(second.locator("#blocked-title")).to_have_text(
         "This survey is open in another window")
     await first.keyboard.press("Enter")
@@ -326,7 +330,7 @@ async def test_no_serious_accessibility_violations(browser: Browser, server: Ser
     assert await serious() == []  # end screen
 
 
-async def test_panel_links_resume_links_and_a_fresh_start(
+async def test_panel_links_resume_links_and_a_second_device_without_one(
     browser: Browser, server: ServerProcess, db: Path
 ) -> None:
     phone = await browser.new_page()
@@ -341,17 +345,18 @@ async def test_panel_links_resume_links_and_a_fresh_start(
     await laptop.goto(link)
     await prompt_is(laptop, "How do you usually get to work?")
     assert "#" not in laptop.url  # the token leaves the address bar
-    # A device with the panel link but no token cannot open P-123, and may start again.
+    # A device with the panel link but no token cannot open P-123. Starting again there
+    # would answer under a random id and lose the panel's: the page sends them back instead.
     stranger = await browser.new_page()
     await stranger.goto(server.url + "/s/commute?user_id=P-123")
     await expect(stranger.locator("#blocked-title")).to_have_text(
-        "We could not open your saved answers")
-    await stranger.get_by_role("button", name="Start again").click()
-    await prompt_is(stranger, "This short survey")
+        "This link is already in use on another device")
+    await expect(stranger.locator("#blocked-text")).to_contain_text("Continue on another device")
+    await expect(stranger.get_by_role("button", name="Start again")).to_have_count(0)
     conn = sqlite3.connect(db)
     users = [r[0] for r in conn.execute("SELECT user_id FROM sessions ORDER BY created_at")]
     conn.close()
-    assert users[0] == "P-123" and len(users) == 2
+    assert users == ["P-123"]
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["toWellFormed", "fallback"])
@@ -388,3 +393,8 @@ async def test_half_an_emoji_in_a_text_answer_is_sent_as_well_formed_text(
     await page.keyboard.press("Control+Enter")
     await expect(page.locator("#end-message")).to_have_text("Thank you! Your answers are saved.")
     assert json.loads(answer_rows(db)[-1][1]) == {"value": "A bike \ufffd!"}
+    # Back after the end: the end screen, without "carry on where you left off".
+    await page.reload()
+    await expect(page.locator("#save-status")).to_have_attribute("data-state", "saved")
+    await expect(page.locator("#end-message")).to_have_text("Thank you! Your answers are saved.")
+    await expect(page.locator("#notice")).to_be_hidden()

@@ -199,3 +199,27 @@ async def test_an_unknown_survey_on_the_command_line_is_one_line(tmp_path: Path)
     result = _cli("stats", "nope", "--db", str(server.settings.db))
     lines: list[Any] = result.stderr.decode().strip().splitlines()
     assert result.returncode != 0 and len(lines) == 1 and "nope" in lines[0]
+
+
+def test_a_damaged_database_is_one_line_for_the_commands_too(tmp_path: Path) -> None:
+    db = tmp_path / "damaged.db"
+    db.write_bytes(b"this is not a database at all" * 100)
+    before = db.read_bytes()
+    result = _cli("stats", "commute", "--db", str(db))
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1, result.stderr
+    assert str(db) in lines[0]
+    assert db.read_bytes() == before
+
+
+async def test_answers_to_steps_removed_since_are_never_exported(tmp_path: Path) -> None:
+    async with running_server(admin_settings(tmp_path)) as server:
+        user = await finished(server.ws_url, MULTI_AND_SKIPPED)
+        with server.db() as conn:  # as if "transport" had been answered on an older version
+            conn.execute("UPDATE sessions SET step_history = json_insert(step_history, '$[#]',"
+                         " 'old_question'), answers = json_set(answers, '$.old_question', "
+                         "'secret') WHERE user_id = ?", (user,))
+        jsonl = await get(server.url, "/api/surveys/commute/export?format=jsonl", headers=ADMIN)
+        csv_text = await get(server.url, "/api/surveys/commute/export", headers=ADMIN)
+    assert "old_question" not in jsonl.text and "secret" not in jsonl.text
+    assert "secret" not in csv_text.text

@@ -176,3 +176,40 @@ async def test_a_spoken_answer_is_understood_in_the_sessions_language(tmp_path: 
     with server.db() as conn:
         answers = conn.execute("SELECT answers FROM sessions").fetchone()[0]
     assert answers == '{"intro":null,"mode":"bicycle","minutes":25}'
+
+
+def test_every_server_catalogue_has_the_english_keys_and_placeholders() -> None:
+    import string
+
+    from server.wording import CATALOGUES
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    english = CATALOGUES["en"]
+    assert set(CATALOGUES) >= {"en", "fr", "de", "es"}
+    for language, catalogue in CATALOGUES.items():
+        assert set(catalogue) == set(english), language
+        for key, text in catalogue.items():
+            assert text.strip() and fields(text) == fields(english[key]), (language, key)
+
+
+async def test_the_servers_refusals_are_in_the_sessions_language(tmp_path: Path) -> None:
+    async with running_server(admin_settings(tmp_path)) as server:
+        client = await Client.connect(server.ws_url)
+        await client.hello(language="fr")
+        back = await client.back()
+        await client.answer("intro", None)
+        await client.answer("mode", "Car")
+        too_many = await client.answer("minutes", 9999)
+        switched = await client.request({"type": "set_language", "seq": client.next_seq(),
+                                         "language": "de"})
+        await client.close()
+        german = await Client.connect(server.ws_url)
+        await german.hello(language="de-AT")  # not one of the survey's: its first, English
+        english = await german.back()
+        await german.close()
+    assert back["message"] == "C'est la première question."
+    assert too_many["message"] == "Veuillez saisir un nombre entier entre 0 et 300."
+    assert switched["message"] == "Ce questionnaire existe en en, fr."
+    assert english["message"] == "This is the first question."

@@ -19,6 +19,8 @@ async def visit(server: ServerProcess) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.get(f"/s/commute?user_id={SECRET_USER}")).status_code == 200
         assert (await http.get(f"/api/session/{SECRET_USER}")).status_code == 401
+        # The console's respondent page (404 here: admin access is off).
+        assert (await http.get(f"/admin/sessions/{SECRET_USER}")).status_code == 404
     client = await Client.connect(server.ws_url + f"?user_id={SECRET_USER}")
     await client.hello(user_id=SECRET_USER)
     await client.close()
@@ -51,6 +53,7 @@ async def test_text_access_lines_leave_out_query_strings_and_user_ids(tmp_path: 
     lines = await stopped(server)
     assert any('"GET /s/commute HTTP/1.1" 200' in line for line in lines)
     assert any('"GET /api/session/- HTTP/1.1" 401' in line for line in lines)
+    assert any('"GET /admin/sessions/- HTTP/1.1" 404' in line for line in lines)
     assert any('"WebSocket /ws" [accepted]' in line for line in lines)
     assert not [line for line in lines if SECRET_USER in line]
 

@@ -264,5 +264,36 @@ async def test_admin_reads_of_respondent_data_are_audited(tmp_path: Path) -> Non
     ]
 
 
+async def test_a_limit_in_other_digits_is_400_not_a_crash(tmp_path: Path) -> None:
+    async with running_server(admin_settings(tmp_path)) as server:
+        response = await get(server.url, "/api/surveys/commute/sessions?limit=²", headers=ADMIN)
+    assert response.status_code == 400 and "limit" in response.json()["message"]
+
+
+async def test_a_change_made_with_the_console_cookie_needs_this_servers_origin(
+    tmp_path: Path,
+) -> None:
+    import httpx
+
+    from server.operators.auth import COOKIE_NAME, signed_in_cookie
+
+    async with running_server(admin_settings(tmp_path)) as server:
+        cookies = {COOKIE_NAME: signed_in_cookie(ADMIN_KEY)}
+        path = "/api/surveys/commute/invitations"
+        async with httpx.AsyncClient(base_url=server.url, cookies=cookies) as http:
+            foreign = await http.post(path, json={"count": 1},
+                                      headers={"Origin": "https://evil.example.org"})
+            missing = await http.post(path, json={"count": 1})
+            plain = await http.post(path, content=b'{"count": 1}',
+                                    headers={"Origin": server.url, "Content-Type": "text/plain"})
+            own = await http.post(path, json={"count": 1}, headers={"Origin": server.url})
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            bearer = await http.post(path, json={"count": 1}, headers=ADMIN)
+    assert foreign.status_code == missing.status_code == 403
+    assert foreign.json()["error"] == "forbidden"
+    assert plain.status_code == 400 and "application/json" in plain.json()["message"]
+    assert own.status_code == 201 and bearer.status_code == 201
+
+
 async def _at_least(rows: Awaitable[list[tuple[object, ...]]], count: int) -> bool:
     return len(await rows) >= count

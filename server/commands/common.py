@@ -18,7 +18,7 @@ from ..settings import (
     is_postgres_url,
     load_settings,
 )
-from ..store import SchemaTooNew, SessionStore, StorageUnavailable
+from ..store import DatabaseDamaged, SchemaTooNew, SessionStore, StorageUnavailable
 from ..survey import SurveyCatalog, SurveyFileError, load_catalog
 
 logger = logging.getLogger("server")
@@ -38,11 +38,16 @@ class CommandError(Exception):
         self.code = code
 
 
+# Unlike serve, an operator's command never creates a database: a typo must not look empty.
+COMMAND_HELP = {"db": "the database file, which must exist (default ./survey_sessions.db)"}
+
+
 def add_store_options(parser: argparse.ArgumentParser) -> None:
     for option in OPTIONS:
         if option.name in STORE_OPTIONS and option.flag is not None:
+            text = COMMAND_HELP.get(option.name, option.help)
             parser.add_argument(option.flag, dest=option.name, metavar=option.metavar,
-                                help=f"{option.help} [{option.env}]")
+                                help=f"{text} [{option.env}]")
 
 
 def command_settings(args: argparse.Namespace) -> Settings:
@@ -82,7 +87,7 @@ async def opened(args: argparse.Namespace) -> AsyncIterator[Context]:
     store = make_store(settings)
     try:
         await store.open()
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, DatabaseDamaged) as exc:
         raise CommandError(f"cannot open {where}: {exc}", EXIT_CONFIG) from None
     except (StorageUnavailable, OSError) as exc:
         raise CommandError(f"cannot open the database {where}: {exc}") from None

@@ -169,11 +169,13 @@ async def _resume(
     assert hello.user_id is not None
     survey_id = stored.record.survey_id
     survey = catalog.surveys.get(survey_id)
-    if survey is None:
-        raise _unknown_survey(survey_id)
-    # The window first: it is the same answer for every id, so it reveals nothing.
+    if survey is None:  # removed from the surveys folder: refused, and not named
+        raise _auth_failed()
+    # The window first when the hello names this survey (or none): then it is the same
+    # answer for every id. A hello naming another survey learns of it only once the token
+    # or signature has shown the session is theirs.
     closed = survey_closed(survey)
-    if closed is not None:
+    if closed is not None and hello.survey in (None, survey_id):
         raise closed
     token = hello.token or ""
     # A valid link signature opens its session like its token does (another device).
@@ -183,6 +185,8 @@ async def _resume(
     token_ok = len(token) <= MAX_TOKEN_LENGTH and token_matches(token, stored.token_hash)
     if not (token_ok or signed):
         raise _refusal(survey)
+    if closed is not None:
+        raise closed
     cut = admission.expired_before()
     record = stored.record
     if cut is not None and not record.completed and record.updated_at < cut:

@@ -20,6 +20,7 @@ from ..session.messages import Draft, SeqMessage
 from ..session.state import SessionState
 from ..store import Fenced, HistoryEntry, SessionNotFound, SessionStore, StorageUnavailable
 from ..survey import Survey
+from ..wording import say
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class LiveSession:
                     return (
                         error(
                             ErrorCode.STORAGE_UNAVAILABLE,
-                            "Your answer could not be saved just now. It will be sent again.",
+                            say(self.state.language, "storage_unavailable"),
                             None,
                         ),
                     )

@@ -23,6 +23,7 @@ from ..store import (
     StorageUnavailable,
 )
 from ..survey import Survey, SurveyCatalog, progress
+from .audit import audit
 from .auth import admin_key_of, require_admin
 from .export import FORMATS, codebook, csv_lines, jsonl_lines
 from .figures import figures_body, step_kinds
@@ -66,7 +67,7 @@ def parse_statuses(raw: str | None, allowed: tuple[str, ...], default: str) -> l
 def parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise bad_request(f"limit must be a whole number from 1 to {MAX_PAGE}")
     return int(raw)
 
@@ -137,11 +138,11 @@ async def list_surveys(request: Request) -> JSONResponse:
 
 async def sessions_page(
     request: Request, survey: Survey, status: str, limit: int, after: str | None,
-    audit: bool = True,
+    audited: bool = True,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a survey's sessions and the cursor of the next (shared with the console).
 
-    `audit=False` for the console's live refresh of a page it opened (and audited) already.
+    `audited=False` for the console's live refresh of a page it opened (and audited) already.
     """
     admin_key = admin_key_of(request)
     statuses = parse_statuses(status, (*STATUSES, "all"), "all")
@@ -154,8 +155,8 @@ async def sessions_page(
     except StorageUnavailable:
         raise _unavailable() from None
     page = rows[:limit]
-    if audit:
-        await store.log_admin("list_sessions", survey.id, None, len(page))
+    if audited:
+        await audit(store, "list_sessions", survey.id, None, len(page))
     next_cursor = page_cursor(admin_key, survey.id, status, page[-1]) if len(rows) > limit else None
     return [session_summary(survey, row) for row in page], next_cursor
 
@@ -178,7 +179,7 @@ async def session_history(request: Request) -> JSONResponse:
     except StorageUnavailable:
         raise _unavailable() from None
     if admin:
-        await store.log_admin("read_history", stored.record.survey_id, stored.record.user_id,
+        await audit(store, "read_history", stored.record.survey_id, stored.record.user_id,
                               len(rows))
     history = [{"id": r.id, "action": r.action, "step": r.step, "answer": r.answer,
                 "seq": r.seq, "timestamp": r.timestamp} for r in rows]

@@ -7,6 +7,7 @@ import time
 from starlette.requests import Request
 
 from ..api_errors import ApiError, bearer, unauthorized
+from ..gateway.origin import DEFAULT_PORTS, normal_origin
 from ..tokens import secret_matches
 from .signing import sign, unsign
 
@@ -46,8 +47,39 @@ def is_admin(request: Request) -> bool:
     return cookie_valid(request, key)
 
 
+def same_origin(request: Request) -> bool:
+    """The request's `Origin` is this server's own; a missing one is not.
+
+    With a public origin configured it must be that one, whatever the `Host` says (a
+    DNS-rebinding page sends a Host of its choosing); else the scheme, host and port the
+    request came to.
+    """
+    origin = request.headers.get("origin")
+    theirs = normal_origin(origin) if origin else None
+    if theirs is None:
+        return False
+    public_origin: str | None = request.app.state.settings.public_origin
+    if public_origin:
+        return theirs == normal_origin(public_origin)
+    own = request.url
+    if own.hostname is None:
+        return False
+    return theirs == (own.scheme, own.hostname.lower(), own.port or DEFAULT_PORTS.get(own.scheme))
+
+
+SAFE_METHODS = ("GET", "HEAD")
+
+
 def require_admin(request: Request) -> None:
-    """404 with admin access off; 401 without the key or a valid console sign-in."""
+    """404 with admin access off; 401 without the key or a valid console sign-in.
+
+    A change made with the console's cookie (not a Bearer key) must come from this
+    server's own pages: SameSite=Strict keeps other sites out, but not a sibling site
+    under the same domain, whose forms and simple requests would carry the cookie.
+    """
     admin_key_of(request)
     if not is_admin(request):
         raise unauthorized()
+    if (request.method not in SAFE_METHODS and bearer(request) is None
+            and not same_origin(request)):
+        raise ApiError(403, "forbidden", message="a change needs this server's own Origin")

@@ -24,10 +24,11 @@ from ..store import SessionStore, StatusCounts, StorageUnavailable
 from ..survey import Survey, SurveyCatalog, progress
 from ..tokens import secret_matches
 from .api import expired_before, sessions_page, survey_figures
-from .auth import is_admin
+from .audit import audit
+from .auth import is_admin, same_origin
 from .charts import answer_text, funnel, questions
 from .live import LiveFeed
-from .sign_in import SignInLimits, read_form, safe_next, same_origin, signed_in, signed_out
+from .sign_in import SignInLimits, read_form, safe_next, signed_in, signed_out
 from .timeline import timeline
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ async def surveys(request: Request) -> Response:
     return _page(request, "surveys.html", {"rows": rows})
 
 
-async def _live_context(request: Request, survey: Survey, audit: bool) -> dict[str, Any]:
+async def _live_context(request: Request, survey: Survey, audited: bool) -> dict[str, Any]:
     """The live parts' data: figures (the live feed's latest when it has them) and a page."""
     live: LiveFeed = request.app.state.live
     figures = live.latest(survey.id) or await survey_figures(
@@ -119,7 +120,7 @@ async def _live_context(request: Request, survey: Survey, audit: bool) -> dict[s
     status = request.query_params.get("status", "all")
     after = request.query_params.get("after") or None
     sessions, next_cursor = await sessions_page(request, survey, status, PAGE_SIZE, after,
-                                                audit=audit)
+                                                audited=audited)
     return {
         "survey": survey, "figures": figures, "funnel": funnel(figures),
         "questions": questions(survey, figures), "sessions": sessions, "next": next_cursor,
@@ -132,14 +133,14 @@ def _survey_of(request: Request) -> Survey | None:
     return catalog.surveys.get(request.path_params["survey_id"])
 
 
-async def _survey_view(request: Request, template: str, audit: bool) -> Response:
+async def _survey_view(request: Request, template: str, audited: bool) -> Response:
     if (refused := _guard(request)) is not None:
         return refused
     survey = _survey_of(request)
     if survey is None:
         return _not_found(request, "survey")
     try:
-        context = await _live_context(request, survey, audit)
+        context = await _live_context(request, survey, audited)
     except (ApiError, StorageUnavailable) as exc:
         return _error(request, exc if isinstance(exc, ApiError)
                       else ApiError(503, "storage_unavailable"))
@@ -147,13 +148,13 @@ async def _survey_view(request: Request, template: str, audit: bool) -> Response
 
 
 async def survey_page(request: Request) -> Response:
-    return await _survey_view(request, "survey.html", audit=True)
+    return await _survey_view(request, "survey.html", audited=True)
 
 
 async def survey_parts(request: Request) -> Response:
     """The survey page's live parts alone, for its script. Not audited again: the page
     they refresh was, and a refresh up to twice a second would flood admin_log."""
-    return await _survey_view(request, "live_parts.html", audit=False)
+    return await _survey_view(request, "live_parts.html", audited=False)
 
 
 def _status_of(request: Request, completed: bool, invited: bool, updated_at: str) -> str:
@@ -179,7 +180,10 @@ async def session_page(request: Request) -> Response:
     except StorageUnavailable:
         return _error(request, ApiError(503, "storage_unavailable"))
     record = stored.record
-    await store.log_admin("read_history", record.survey_id, user_id, len(rows))
+    try:
+        await audit(store, "read_history", record.survey_id, user_id, len(rows))
+    except ApiError as exc:
+        return _error(request, exc)
     catalog: SurveyCatalog = request.app.state.catalog
     survey = catalog.surveys.get(record.survey_id)
     path = [*record.step_history, record.current_step]

@@ -67,8 +67,12 @@ def codebook(survey: Survey) -> dict[str, Any]:
 
 
 def path_answers(row: SessionRow, survey: Survey) -> dict[str, Any]:
-    """As in `complete`: each step on the final path but the end step; null where skipped."""
-    steps = list(row.step_history)
+    """As in `complete`: each step on the final path but the end step; null where skipped.
+
+    Steps removed from the survey since are left out: a session not resumed since the
+    change still has them in its history.
+    """
+    steps = [step for step in row.step_history if step in survey.steps]
     current = survey.steps.get(row.current_step)
     if row.current_step in row.answers and current is not None and not current.is_end:
         steps.append(row.current_step)

@@ -68,6 +68,9 @@ async def invite(
 
 
 async def _json_body(request: Request) -> Any:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise bad_request("the body must be JSON, sent as Content-Type: application/json")
     size = 0
     chunks: list[bytes] = []
     async for chunk in request.stream():
@@ -91,7 +94,9 @@ async def create_invitations(request: Request) -> JSONResponse:
         user_ids = invitation_ids(await _json_body(request))
     except ValueError as exc:
         raise bad_request(str(exc)) from None
-    base_url = f"{request.url.scheme}://{request.url.netloc}"
+    # The address respondents use, when it is configured; else the one this request came to.
+    public_origin: str | None = request.app.state.settings.public_origin
+    base_url = public_origin or f"{request.url.scheme}://{request.url.netloc}"
     try:
         invitations = await invite(request.app.state.store, survey, user_ids, base_url)
     except SessionsExist as exc:

@@ -19,8 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..api_errors import NO_STORE
-from ..gateway.origin import DEFAULT_PORTS, normal_origin
-from .auth import COOKIE_LIFETIME, COOKIE_NAME, signed_in_cookie
+from .auth import COOKIE_LIFETIME, COOKIE_NAME, same_origin, signed_in_cookie
 
 logger = logging.getLogger(__name__)
 
@@ -55,26 +54,6 @@ class SignInLimits:
 
     def retry_after(self) -> int:
         return max(1, round(60 / self.per_minute))
-
-
-def same_origin(request: Request) -> bool:
-    """The request's `Origin` is this server's own; a missing one is not.
-
-    With a public origin configured it must be that one, whatever the `Host` says (a
-    DNS-rebinding page sends a Host of its choosing); else the scheme, host and port the
-    request came to.
-    """
-    origin = request.headers.get("origin")
-    theirs = normal_origin(origin) if origin else None
-    if theirs is None:
-        return False
-    public_origin: str | None = request.app.state.settings.public_origin
-    if public_origin:
-        return theirs == normal_origin(public_origin)
-    own = request.url
-    if own.hostname is None:
-        return False
-    return theirs == (own.scheme, own.hostname.lower(), own.port or DEFAULT_PORTS.get(own.scheme))
 
 
 def secure_cookie(request: Request) -> bool:

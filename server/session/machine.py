@@ -17,6 +17,7 @@ from ..survey.conditions import strict_equals
 from ..survey.languages import pick
 from ..voice import NoMatch, interpret
 from ..wellformed import well_formed
+from ..wording import say
 from .messages import (
     Answer,
     Back,
@@ -56,7 +57,7 @@ def handle(survey: Survey, state: SessionState, message: SeqMessage | Draft) -> 
         reply = error(ErrorCode.SEQ_GAP, f"Expected seq {expected}.", None, expected=expected)
         return Transition(state, (reply,))
     if state.completed:
-        return _reject(state, message, ErrorCode.COMPLETED, "The survey is already finished.")
+        return _reject(state, message, ErrorCode.COMPLETED, say(survey.language, "completed"))
     if isinstance(message, (Answer, VoiceAnswer)):
         return _answer(survey, state, message)
     if isinstance(message, Back):
@@ -114,7 +115,7 @@ def _answer(survey: Survey, state: SessionState, message: Answer | VoiceAnswer) 
     if message.step != current:
         return _reject(
             state, message, ErrorCode.WRONG_STEP,
-            "That answer is for another question than the current one.", current=current,
+            say(survey.language, "wrong_step"), current=current,
         )
     step = survey.steps[current]
     recorded: dict[str, Any] = {}
@@ -124,8 +125,7 @@ def _answer(survey: Survey, state: SessionState, message: Answer | VoiceAnswer) 
         if message.overlong:
             return _reject(
                 state, message, ErrorCode.INVALID_ANSWER,
-                "That was too long to understand. Please say it in fewer words, or type it.",
-                step=current,
+                say(survey.language, "transcript_too_long"), step=current,
             )
         try:
             raw = interpret(step, message.transcript, survey.language)
@@ -136,7 +136,8 @@ def _answer(survey: Survey, state: SessionState, message: Answer | VoiceAnswer) 
     try:
         value = validate_value(step, raw)
     except InvalidAnswer as exc:
-        return _reject(state, message, ErrorCode.INVALID_ANSWER, str(exc), step=current)
+        return _reject(state, message, ErrorCode.INVALID_ANSWER,
+                       exc.in_language(survey.language), step=current)
     return _advance(survey, state, message.seq, value, {"value": value, **recorded})
 
 
@@ -164,7 +165,8 @@ def _advance(
 
 def _back(survey: Survey, state: SessionState, message: Back) -> Transition:
     if not state.step_history:
-        return _reject(state, message, ErrorCode.CANNOT_GO_BACK, "This is the first question.")
+        return _reject(state, message, ErrorCode.CANNOT_GO_BACK,
+                       say(survey.language, "cannot_go_back"))
     previous = state.step_history[-1]
     new_state = replace(
         state, current_step=previous, step_history=state.step_history[:-1], last_seq=message.seq
@@ -185,8 +187,8 @@ def _language(survey: Survey, state: SessionState, message: SetLanguage) -> Tran
     if language is None:
         return _reject(
             state, message, ErrorCode.INVALID_ANSWER,
-            f"This survey is available in {', '.join(survey.languages)}.",
-            languages=list(survey.languages),
+            say(survey.language, "languages", languages=", ".join(survey.languages)),
+            step=state.current_step, languages=list(survey.languages),
         )
     new_state = replace(state, language=language, last_seq=message.seq)
     row = HistoryEntry("language", state.current_step, {"language": language}, message.seq)

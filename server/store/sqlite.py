@@ -19,8 +19,8 @@ import backoff
 from ..clock import utc_now
 from ..strict_json import dumps as to_json
 from .base import (
-    Erased,
     DatabaseDamaged,
+    Erased,
     Fenced,
     HistoryRow,
     PurgedSession,
@@ -351,11 +351,23 @@ class SQLiteStore(SessionStore):
 
     async def erase(self, user_ids: Sequence[str]) -> list[Erased]:
         erased = await self._write(partial(erase_job, tuple(user_ids)))
-        if erased:
-            await self._writer.submit(checkpoint_job, alone=True)
         for survey_id in {item.survey_id for item in erased}:
             self.committed(survey_id)
+        if erased:
+            await self._checkpoint()
         return erased
+
+    async def _checkpoint(self) -> None:
+        """Move the WAL into the database and empty it, so that deleted answers leave no
+        copy behind. The deletion is committed already: a failure here is logged, and the
+        next checkpoint (SQLite makes them as the WAL grows) finishes the job."""
+        deadline = time.monotonic() + self.write_timeout
+        try:
+            await self._retrying(
+                lambda: self._writer.submit(checkpoint_job, deadline, alone=True), deadline)
+        except StorageUnavailable as exc:
+            logger.warning("the checkpoint after a deletion failed (%s); the WAL may keep "
+                           "deleted data until the next checkpoint", exc)
 
     async def purge(self, idle_before: str, dry_run: bool = False) -> list[PurgedSession]:
         if dry_run:
@@ -368,10 +380,10 @@ class SQLiteStore(SessionStore):
             removed.extend(chunk)
             if len(chunk) < PURGE_CHUNK:
                 break
-        if removed:
-            await self._writer.submit(checkpoint_job, alone=True)
         for survey_id in {item.survey_id for item in removed}:
             self.committed(survey_id)
+        if removed:
+            await self._checkpoint()
         return removed
 
     async def backup(self, dest: Path) -> None:

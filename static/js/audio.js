@@ -1,19 +1,21 @@
 // Audio mode: the browser reads the question aloud and, where it can, listens for the
-// answer. Browsers without speech recognition still read aloud.
+// answer, both in the session's language. Browsers without speech recognition still read aloud.
+
+import { t } from "./i18n.js";
 
 const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition || null;
 
 export function spokenText(step) {
   const parts = [step.prompt];
   if (step.type === "single_choice" || step.type === "multi_choice") {
-    parts.push(...step.options.map((o, i) => `${i + 1}: ${o.label}.`));
-    if (step.type === "multi_choice") parts.push("You can choose more than one.");
+    parts.push(...step.options.map((o, i) => t("speech.option", { number: i + 1, label: o.label })));
+    if (step.type === "multi_choice") parts.push(t("speech.multi"));
   } else if (step.type === "scale") {
-    parts.push(`Choose a number from ${step.min} to ${step.max}.`);
+    parts.push(t("speech.scale", { min: step.min, max: step.max }));
   } else if (step.type === "yes_no") {
-    parts.push("Yes or no?");
+    parts.push(t("speech.yes_no"));
   } else if (step.type === "number") {
-    parts.push("Say a number.");
+    parts.push(t("speech.number"));
   }
   return parts.join(" ");
 }
@@ -25,6 +27,7 @@ export class Voice {
     this.canSpeak = "speechSynthesis" in window;
     this.canListen = Recognition !== null;
     this.recognizer = null;
+    this.language = "en"; // the session's: set by the page from welcome and set_language
   }
 
   // Speak, then (if `listen`) start listening for the answer.
@@ -35,6 +38,7 @@ export class Voice {
       return;
     }
     const utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = this.language;
     utterance.addEventListener("end", () => { if (listen) this.listen(); });
     utterance.addEventListener("error", (event) => {
       // Browsers may refuse to speak until the user has interacted with the page.
@@ -46,7 +50,7 @@ export class Voice {
   listen() {
     if (!this.canListen) return;
     const recognizer = new Recognition();
-    recognizer.lang = document.documentElement.lang || "en";
+    recognizer.lang = this.language;
     recognizer.interimResults = false;
     recognizer.maxAlternatives = 1;
     recognizer.addEventListener("result", (event) => {

@@ -2,23 +2,26 @@
 // acknowledged, and comes back to the same place after a reload or a lost connection.
 
 import { Voice, spokenText } from "./audio.js";
+import * as i18n from "./i18n.js";
+import { LanguageMenu, bestMatch, browserPreferences, saveLanguage, savedLanguage } from "./language.js";
 import { CLOSE, Link } from "./link.js";
 import { LastView, Outbox, SavedSession } from "./storage.js";
 import * as view from "./view.js";
 
 const { $ } = view;
+const { t } = i18n;
 const app = $("app");
 const surveyId = app.dataset.survey;
+const languages = app.dataset.languages.split(" ").filter(Boolean);
 const openAccess = app.dataset.access === "open";
 const DRAFT_DELAY = 400;
 const RETRY_DELAY = 2000;
 const REDIRECT_DELAY = 3000;
-// Why the server closed with 4410, from the error just before the close.
-const GONE_TEXT = {
-  survey_closed: ["This survey is closed", null],
-  session_expired: ["These answers can no longer be continued",
-    "They were left unfinished for too long."],
-  session_erased: ["Your answers were deleted", "The survey team deleted these answers."],
+// Why the server closed with 4410, from the error just before the close: catalogue keys.
+const GONE_WORDS = {
+  survey_closed: ["blocked.gone.survey_closed.title", null],
+  session_expired: ["blocked.gone.session_expired.title", "blocked.gone.session_expired.text"],
+  session_erased: ["blocked.gone.session_erased.title", "blocked.gone.session_erased.text"],
 };
 
 class SurveyPage {
@@ -40,6 +43,12 @@ class SurveyPage {
       onHeard: (transcript) => this.heard(transcript),
       onBlocked: () => this.blockedSpeech(),
     });
+    this.menu = new LanguageMenu($("language-menu"), $("language-choice"), languages,
+      (tag) => this.pickLanguage(tag));
+    // Until the welcome says, the language this device last had, else the browser's best match.
+    this.chosenLanguage = null; // picked in the menu before there is a session
+    this.setLanguage((this.session && savedLanguage(surveyId, languages))
+      || bestMatch(browserPreferences(), languages));
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.link = new Link(`${scheme}//${location.host}${app.dataset.wsPath}`, {
       onOpen: () => this.hello(),
@@ -121,7 +130,7 @@ class SurveyPage {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "secondary";
-      button.textContent = `Continue answer set ${index + 1} instead`;
+      button.textContent = t("others.switch", { number: index + 1 });
       button.addEventListener("click", () => {
         this.saved.switchTo(other);
         location.reload();
@@ -148,7 +157,10 @@ class SurveyPage {
   // --- the connection ---
 
   hello() {
+    const preferences = browserPreferences();
     const hello = { type: "hello", protocol: 1, survey: surveyId };
+    const language = this.chosenLanguage ? [this.chosenLanguage, preferences].join(",") : preferences;
+    if (language) hello.language = language;
     if (this.session) {
       hello.user_id = this.session.userId;
       if (this.session.token) hello.token = this.session.token;
@@ -178,6 +190,11 @@ class SurveyPage {
     }
     this.outbox.sync(message.last_seq);
     this.welcomeBack = message.resumed && message.state.step_history.length > 0;
+    this.setLanguage(message.state.language);
+    const pending = this.pendingLanguage();
+    if (pending) this.menu.value = pending;
+    $("survey-title").textContent = message.survey.title;
+    document.title = message.survey.title;
     this.setAudio(message.state.is_audio_mode, false);
     this.showHandoff();
     // Whatever the server has not acknowledged goes again, in order.
@@ -188,7 +205,12 @@ class SurveyPage {
   }
 
   reply(message) {
-    if (message.ack !== null) this.acked(message.ack);
+    if (message.ack !== null) {
+      // The reply to a set_language is the step in the new language: switch the page's words too.
+      const switched = this.pendingLanguage(message.ack);
+      if (switched) this.setLanguage(switched);
+      this.acked(message.ack);
+    }
     // Replies to resent messages arrive one by one: show the last one only.
     if (this.outbox.empty) this.render(message);
     this.status();
@@ -202,6 +224,7 @@ class SurveyPage {
   error(message) {
     this.lastError = message;
     if (this.outbox) this.acked(message.ack);
+    this.menu.value = this.pendingLanguage() || this.language; // a refused switch leaves it
     switch (message.code) {
       case "invalid_answer":
       case "no_match":
@@ -220,7 +243,7 @@ class SurveyPage {
         break;
       case "storage_unavailable":
       case "rate_limited":
-        view.showNotice("Your answer is kept on this device; sending it again shortly.");
+        view.showNotice(t("notice.retrying"));
         setTimeout(() => this.resend(), RETRY_DELAY);
         break;
       default:
@@ -246,49 +269,63 @@ class SurveyPage {
 
   stopped(code) {
     this.voice.stop();
+    if (code !== CLOSE.NORMAL) this.menu.show(false);
     if (code === CLOSE.SUPERSEDED) {
       view.showBlocked(
-        "This survey is open in another window",
-        "Your answers are safe. You can carry on here instead; the other window will stop.",
-        "Continue here",
+        t("blocked.superseded.title"),
+        t("blocked.superseded.text"),
+        t("blocked.superseded.action"),
         () => this.continueHere(),
       );
     } else if (code === CLOSE.NOT_INVITED) {
       // Starting again cannot help: the survey is open only to the links it sent out.
       view.showBlocked(
-        "This survey is by invitation only",
-        "This link does not open the survey. Please use the exact link you were sent, or ask the people who invited you for a new one.",
+        t("blocked.not_invited.title"),
+        t("blocked.not_invited.text"),
         null, null,
       );
     } else if (code === CLOSE.GONE) {
       const reason = this.lastError ? this.lastError.code : "";
-      const [title, text] = GONE_TEXT[reason] || ["This survey cannot continue", null];
+      const [title, text] = GONE_WORDS[reason] || ["blocked.gone.title", null];
       const canStartAgain = openAccess && reason !== "survey_closed";
       view.showBlocked(
-        title,
-        text || (this.lastError && this.lastError.message) || "",
-        canStartAgain ? "Start again" : null,
+        t(title),
+        text ? t(text) : (this.lastError && this.lastError.message) || "",
+        canStartAgain ? t("actions.start_again") : null,
         canStartAgain ? () => this.startAgain() : null,
+      );
+    } else if (code === CLOSE.AUTH_FAILED && this.session && !this.session.token) {
+      // A panel link (?user_id=) opened first on another device: starting again here would
+      // give the answers a random id and lose the panel's, so send the person back there.
+      view.showBlocked(
+        t("blocked.link_elsewhere.title"),
+        t("blocked.link_elsewhere.text"),
+        null, null,
       );
     } else if (code === CLOSE.AUTH_FAILED) {
       view.showBlocked(
-        "We could not open your saved answers",
-        "This device's link to your earlier answers is no longer valid. You can start the survey again.",
-        "Start again",
+        t("blocked.auth.title"),
+        t("blocked.auth.text"),
+        t("actions.start_again"),
         () => this.startAgain(),
       );
     } else if (code !== CLOSE.NORMAL) {
       const text = code === CLOSE.UNKNOWN_SURVEY
-        ? "This survey does not exist. Please check the link you were given."
-        : `The survey could not continue (code ${code}). Reloading the page may help.`;
-      view.showBlocked("Something went wrong", text, "Reload", () => location.reload());
+        ? t("blocked.error.unknown_survey")
+        : t("blocked.error.text", { code });
+      view.showBlocked(t("blocked.error.title"), text, t("blocked.error.action"), () => location.reload());
     }
     this.status();
-    // Refused or ended for good: not "connecting", which would promise a retry.
-    if (code === CLOSE.NOT_INVITED || code === CLOSE.GONE) view.showStatus("stopped");
+    // Refused, taken over or ended for good: not "connecting" or "offline", which would
+    // promise a retry, and no "Read aloud" for a page that shows no question.
+    if (code !== CLOSE.NORMAL) {
+      view.showStatus("stopped");
+      $("audio-toggle").hidden = true;
+    }
   }
 
   continueHere() {
+    $("audio-toggle").hidden = false;
     if (this.current) this.render(this.current);
     this.link.retryNow();
   }
@@ -302,6 +339,7 @@ class SurveyPage {
     this.current = null;
     history.replaceState(null, "", location.pathname);
     view.showOnly(null);
+    $("audio-toggle").hidden = false;
     this.link.retryNow();
   }
 
@@ -316,7 +354,7 @@ class SurveyPage {
 
   heard(transcript) {
     if (!this.current || this.current.type !== "step") return;
-    $("heard").textContent = `I heard: “${transcript}”`;
+    $("heard").textContent = t("heard", { transcript });
     $("heard").hidden = false;
     this.sendInOrder({ type: "voice_answer", step: this.current.step.id, transcript }, true);
   }
@@ -328,7 +366,7 @@ class SurveyPage {
     if (waitForReply) this.enable(false);
     view.showError(null);
     if (!this.link.send(item)) {
-      view.showNotice("You are offline. Your answer is kept on this device and will be sent when the connection is back.");
+      view.showNotice(t("notice.offline"));
     }
     this.status();
   }
@@ -382,16 +420,18 @@ class SurveyPage {
   render(message) {
     this.current = message;
     if (this.lastView) this.lastView.save(message);
-    view.showNotice(this.welcomeBack ? "Welcome back - you can carry on where you left off." : null);
+    // "Carry on where you left off" only where there is something left to carry on.
+    view.showNotice(this.welcomeBack && message.type === "step" ? t("notice.welcome_back") : null);
     this.welcomeBack = false;
     $("heard").hidden = true;
+    this.menu.show(message.type === "step"); // a finished survey takes no set_language
     if (message.type === "complete") {
       view.showOnly("end-screen");
       view.showProgress(null);
       $("end-message").textContent = message.message;
       $("end-message").focus();
       this.sendOn(message.redirect);
-      view.announce("Survey complete. Your answers are saved.");
+      view.announce(t("announce.complete"));
       if (this.audio) this.speak(message.message);
       return;
     }
@@ -410,7 +450,7 @@ class SurveyPage {
     view.showError(null);
     this.enable(true);
     $("prompt").focus();
-    view.announce(message.ack !== null ? `Saved. ${progressText}.` : `${progressText}.`);
+    view.announce(t(message.ack !== null ? "announce.saved" : "announce.progress", { progress: progressText }));
     if (this.audio) this.speakStep();
   }
 
@@ -439,10 +479,48 @@ class SurveyPage {
   async copyLink() {
     try {
       await navigator.clipboard.writeText($("resume-link").value);
-      $("copy-link").textContent = "Copied";
+      $("copy-link").textContent = t("handoff.copied");
     } catch {
       $("resume-link").select();
     }
+  }
+
+  // --- language ---
+
+  // Shows the page in `tag`: its words, <html lang>, the voice, the menu; kept on this device.
+  setLanguage(tag) {
+    this.language = tag;
+    i18n.use(tag);
+    document.documentElement.lang = tag;
+    this.voice.language = tag;
+    this.menu.value = tag;
+    saveLanguage(surveyId, tag);
+    i18n.translate();
+    $("audio-toggle").textContent = t(this.audio ? "audio.toggle_on" : "audio.toggle_off");
+    this.audioNote();
+    if (this.link) {
+      this.status();
+      this.showOthers();
+    }
+  }
+
+  // The language of the last set_language still in the outbox (up to seq `upTo`), if any.
+  pendingLanguage(upTo = Infinity) {
+    if (!this.outbox) return null;
+    const switches = this.outbox.items.filter((i) => i.type === "set_language" && i.seq <= upTo);
+    return switches.length ? switches[switches.length - 1].language : null;
+  }
+
+  // Through the outbox like an answer, so a switch made offline is sent when the link is back.
+  pickLanguage(tag) {
+    if (!this.outbox) {
+      // No session yet: the hello will ask for this language first.
+      this.chosenLanguage = tag;
+      this.setLanguage(tag);
+      return;
+    }
+    if (tag === (this.pendingLanguage() || this.language)) return;
+    this.sendInOrder({ type: "set_language", language: tag }, true);
   }
 
   // --- audio mode ---
@@ -465,7 +543,7 @@ class SurveyPage {
     this.audio = enabled;
     const toggle = $("audio-toggle");
     toggle.setAttribute("aria-pressed", String(enabled));
-    toggle.textContent = enabled ? "Reading aloud: on" : "Read aloud";
+    toggle.textContent = t(enabled ? "audio.toggle_on" : "audio.toggle_off");
     this.audioNote();
     if (!enabled) this.voice.stop();
     else if (changed && fromClick) this.speakStep();
@@ -473,9 +551,9 @@ class SurveyPage {
 
   audioNote() {
     let text = "";
-    if (this.audio && this.speechBlocked) text = "Your browser paused reading aloud. Press “Reading aloud: on” to hear the question.";
-    else if (this.audio && !this.voice.canListen) text = "Questions are read aloud. Spoken answers are not available in this browser.";
-    else if (this.audio) text = "Questions are read aloud. Answer by speaking, or as usual.";
+    if (this.audio && this.speechBlocked) text = t("audio.note.blocked", { button: t("audio.toggle_on") });
+    else if (this.audio && !this.voice.canListen) text = t("audio.note.no_listening");
+    else if (this.audio) text = t("audio.note.listening");
     $("audio-note").textContent = text;
     $("audio-note").hidden = !text;
   }
@@ -496,4 +574,6 @@ class SurveyPage {
   }
 }
 
+// Every catalogue the survey may need, before anything is shown: switching is then immediate.
+await i18n.load(languages);
 window.surveyPage = new SurveyPage();

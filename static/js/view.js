@@ -1,5 +1,7 @@
 // Drawing the screens. Every prompt, label and answer is inserted as text, never as HTML.
 
+import { t } from "./i18n.js";
+
 const $ = (id) => document.getElementById(id);
 
 function element(tag, attributes = {}, text = null) {
@@ -48,7 +50,7 @@ export function answerControl(step, value) {
   }
   if (kind === "yes_no" || kind === "scale") {
     const entries = kind === "yes_no"
-      ? [[true, "Yes"], [false, "No"]]
+      ? [[true, t("answer.yes")], [false, t("answer.no")]]
       : Array.from({ length: step.max - step.min + 1 }, (_, i) => [step.min + i, String(step.min + i)]);
     const { node, inputs } = group(step, entries, "radio", (v) => value === v);
     const read = () => {
@@ -59,7 +61,7 @@ export function answerControl(step, value) {
   }
   if (kind === "text") {
     const wrapper = element("div", { class: "field" });
-    const label = element("label", { for: "answer-text" }, "Your answer");
+    const label = element("label", { for: "answer-text" }, t("answer.label"));
     const area = element("textarea", { id: "answer-text", rows: "5", maxlength: String(step.max_length), "aria-describedby": "error" });
     area.value = typeof value === "string" ? value : "";
     wrapper.append(label, area);
@@ -68,8 +70,10 @@ export function answerControl(step, value) {
   }
   if (kind === "number") {
     const wrapper = element("div", { class: "field" });
-    const range = step.min !== null && step.max !== null ? ` (${step.min} to ${step.max})` : "";
-    const label = element("label", { for: "answer-number" }, `Your answer${range}`);
+    const text = step.min !== null && step.max !== null
+      ? t("answer.label_range", { min: step.min, max: step.max })
+      : t("answer.label");
+    const label = element("label", { for: "answer-number" }, text);
     const input = element("input", {
       id: "answer-number", type: "number", inputmode: step.integer ? "numeric" : "decimal",
       step: step.integer ? "1" : "any", "aria-describedby": "error",
@@ -102,7 +106,7 @@ export function showProgress(progress) {
   }
   row.hidden = false;
   $("progress").value = progress.percent;
-  const text = `Question ${progress.position} of about ${progress.estimated_total}`;
+  const text = t("progress", { position: progress.position, total: progress.estimated_total });
   $("progress-label").textContent = text;
   return text;
 }
@@ -129,18 +133,18 @@ export function announce(text) {
   setTimeout(() => { node.textContent = text; }, 50);
 }
 
-const STATUS_TEXT = {
-  connecting: "Connecting…",
-  saved: "Saved",
-  saving: "Saving…",
-  offline: "Offline - your answers are kept on this device",
-  stopped: "Not connected",
+const STATUS_WORDS = {
+  connecting: "status.connecting",
+  saved: "status.saved",
+  saving: "status.saving",
+  offline: "status.offline",
+  stopped: "status.stopped",
 };
 
 export function showStatus(state) {
   const node = $("save-status");
   node.dataset.state = state;
-  node.textContent = STATUS_TEXT[state];
+  node.textContent = t(STATUS_WORDS[state]);
 }
 
 export function showBlocked(title, text, actionLabel, action) {
