@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.operators_support import ADMIN, admin_settings, finished, get
-from tests.support import PROJECT_ROOT, query, running_server
+from tests.support import PROJECT_ROOT, execute, query, running_server
 
 # The operators' side runs on both stores.
 pytestmark = pytest.mark.usefixtures("on_both_stores")
@@ -215,10 +215,17 @@ def test_a_damaged_database_is_one_line_for_the_commands_too(tmp_path: Path) -> 
 async def test_answers_to_steps_removed_since_are_never_exported(tmp_path: Path) -> None:
     async with running_server(admin_settings(tmp_path)) as server:
         user = await finished(server.ws_url, MULTI_AND_SKIPPED)
-        with server.db() as conn:  # as if "transport" had been answered on an older version
-            conn.execute("UPDATE sessions SET step_history = json_insert(step_history, '$[#]',"
-                         " 'old_question'), answers = json_set(answers, '$.old_question', "
-                         "'secret') WHERE user_id = ?", (user,))
+        # As if "old_question" had been answered on an older version of the survey.
+        if isinstance(server.settings.db, Path):
+            await execute(server.settings.db, (
+                "UPDATE sessions SET step_history = json_insert(step_history, '$[#]',"
+                " 'old_question'), answers = json_set(answers, '$.old_question', "
+                f"'secret') WHERE user_id = '{user}'"))
+        else:
+            await execute(server.settings.db, (
+                "UPDATE sessions SET step_history = (step_history::jsonb || "
+                "'[\"old_question\"]')::json, answers = (answers::jsonb || "
+                f"'{{\"old_question\": \"secret\"}}')::json WHERE user_id = '{user}'"))
         jsonl = await get(server.url, "/api/surveys/commute/export?format=jsonl", headers=ADMIN)
         csv_text = await get(server.url, "/api/surveys/commute/export", headers=ADMIN)
     assert "old_question" not in jsonl.text and "secret" not in jsonl.text
