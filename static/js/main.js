@@ -1,11 +1,13 @@
 // The survey page: speaks PROTOCOL.md over /ws, keeps every answer until it is
 // acknowledged, and comes back to the same place after a reload or a lost connection.
 
-import { Voice, spokenText } from "./audio.js";
+import { AudioMode } from "./audio_mode.js";
 import * as i18n from "./i18n.js";
 import { LanguageMenu, bestMatch, browserPreferences, saveLanguage, savedLanguage } from "./language.js";
 import { CLOSE, Link } from "./link.js";
+import { showOtherSessions, startingSession } from "./sessions.js";
 import { LastView, Outbox, SavedSession } from "./storage.js";
+import { showStopped } from "./stopped.js";
 import * as view from "./view.js";
 
 const { $ } = view;
@@ -17,31 +19,22 @@ const openAccess = app.dataset.access === "open";
 const DRAFT_DELAY = 400;
 const RETRY_DELAY = 2000;
 const REDIRECT_DELAY = 3000;
-// Why the server closed with 4410, from the error just before the close: catalogue keys.
-const GONE_WORDS = {
-  survey_closed: ["blocked.gone.survey_closed.title", null],
-  session_expired: ["blocked.gone.session_expired.title", "blocked.gone.session_expired.text"],
-  session_erased: ["blocked.gone.session_erased.title", "blocked.gone.session_erased.text"],
-};
 
 class SurveyPage {
   constructor() {
     this.saved = new SavedSession(surveyId);
-    this.conflict = null;
     this.lastError = null;
     this.redirectTimer = null;
-    this.session = this.initialSession();
+    ({ session: this.session, conflict: this.conflict } = startingSession(this.saved));
     this.outbox = this.session ? new Outbox(surveyId, this.session.userId) : null;
     this.lastView = this.session ? new LastView(surveyId, this.session.userId) : null;
     this.current = null; // the last step or complete message shown
     this.control = null;
-    this.audio = false;
-    this.speechBlocked = false;
     this.pendingDraft = null;
     this.welcomeBack = false;
-    this.voice = new Voice({
+    this.audio = new AudioMode({
       onHeard: (transcript) => this.heard(transcript),
-      onBlocked: () => this.blockedSpeech(),
+      current: () => this.current,
     });
     this.menu = new LanguageMenu($("language-menu"), $("language-choice"), languages,
       (tag) => this.pickLanguage(tag));
@@ -64,41 +57,6 @@ class SurveyPage {
     view.showStatus("connecting");
     if (this.conflict) this.askWhich();
     else this.link.connect();
-  }
-
-  // The session the address names: a resume or invitation link (#u=..&t=..), or a panel
-  // or signed link (?user_id=..&sig=..). Null when it names none.
-  linkSession() {
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    if (fragment.get("u") && fragment.get("t")) {
-      // The token came in the fragment, which is never sent to a server: keep it off the
-      // address bar too.
-      history.replaceState(null, "", location.pathname + location.search);
-      return { userId: fragment.get("u"), token: fragment.get("t") };
-    }
-    const query = new URLSearchParams(location.search);
-    if (!query.get("user_id")) return null;
-    return { userId: query.get("user_id"), token: null, sig: query.get("sig") || null };
-  }
-
-  initialSession() {
-    const offered = this.linkSession();
-    const saved = this.saved.load();
-    if (!offered) return saved;
-    if (!saved) {
-      if (offered.token || offered.sig) this.saved.save(offered.userId, offered.token, offered.sig);
-      return offered;
-    }
-    if (saved.userId === offered.userId) {
-      // The same session: whatever the link adds (a token, a signature) helps open it.
-      const merged = { userId: saved.userId, token: offered.token || saved.token,
-        sig: offered.sig || saved.sig || null };
-      this.saved.save(merged.userId, merged.token, merged.sig);
-      return merged;
-    }
-    // Another session than the one saved here: ask, never switch silently.
-    this.conflict = { saved, offered };
-    return null;
   }
 
   askWhich() {
@@ -124,22 +82,7 @@ class SurveyPage {
   }
 
   showOthers() {
-    const others = this.saved.others().filter((s) => !this.session || s.userId !== this.session.userId);
-    $("others").hidden = others.length === 0;
-    const items = others.map((other, index) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "secondary";
-      button.textContent = t("others.switch", { number: index + 1 });
-      button.addEventListener("click", () => {
-        this.saved.switchTo(other);
-        location.reload();
-      });
-      const item = document.createElement("li");
-      item.append(button);
-      return item;
-    });
-    $("others-list").replaceChildren(...items);
+    showOtherSessions(this.saved, this.session);
   }
 
   bind() {
@@ -174,7 +117,7 @@ class SurveyPage {
     else if (message.type === "step" || message.type === "complete") this.reply(message);
     else if (message.type === "audio_mode") {
       this.acked(message.ack);
-      this.setAudio(message.enabled, false);
+      this.audio.set(message.enabled, false);
     } else if (message.type === "error") this.error(message);
   }
 
@@ -195,7 +138,7 @@ class SurveyPage {
     if (pending) this.menu.value = pending;
     $("survey-title").textContent = message.survey.title;
     document.title = message.survey.title;
-    this.setAudio(message.state.is_audio_mode, false);
+    this.audio.set(message.state.is_audio_mode, false);
     this.showHandoff();
     // Whatever the server has not acknowledged goes again, in order.
     for (const item of this.outbox.items) this.link.send(item);
@@ -231,7 +174,7 @@ class SurveyPage {
       case "cannot_go_back":
         this.enable(true);
         view.showError(message.message);
-        if (this.audio && message.code === "no_match") this.speak(message.message);
+        if (message.code === "no_match") this.audio.say(message.message);
         break;
       case "wrong_step":
       case "completed":
@@ -264,57 +207,19 @@ class SurveyPage {
 
   down() {
     this.status();
-    this.voice.stop();
+    this.audio.stop();
   }
 
   stopped(code) {
-    this.voice.stop();
+    this.audio.stop();
     if (code !== CLOSE.NORMAL) this.menu.show(false);
-    if (code === CLOSE.SUPERSEDED) {
-      view.showBlocked(
-        t("blocked.superseded.title"),
-        t("blocked.superseded.text"),
-        t("blocked.superseded.action"),
-        () => this.continueHere(),
-      );
-    } else if (code === CLOSE.NOT_INVITED) {
-      // Starting again cannot help: the survey is open only to the links it sent out.
-      view.showBlocked(
-        t("blocked.not_invited.title"),
-        t("blocked.not_invited.text"),
-        null, null,
-      );
-    } else if (code === CLOSE.GONE) {
-      const reason = this.lastError ? this.lastError.code : "";
-      const [title, text] = GONE_WORDS[reason] || ["blocked.gone.title", null];
-      const canStartAgain = openAccess && reason !== "survey_closed";
-      view.showBlocked(
-        t(title),
-        text ? t(text) : (this.lastError && this.lastError.message) || "",
-        canStartAgain ? t("actions.start_again") : null,
-        canStartAgain ? () => this.startAgain() : null,
-      );
-    } else if (code === CLOSE.AUTH_FAILED && this.session && !this.session.token) {
-      // A panel link (?user_id=) opened first on another device: starting again here would
-      // give the answers a random id and lose the panel's, so send the person back there.
-      view.showBlocked(
-        t("blocked.link_elsewhere.title"),
-        t("blocked.link_elsewhere.text"),
-        null, null,
-      );
-    } else if (code === CLOSE.AUTH_FAILED) {
-      view.showBlocked(
-        t("blocked.auth.title"),
-        t("blocked.auth.text"),
-        t("actions.start_again"),
-        () => this.startAgain(),
-      );
-    } else if (code !== CLOSE.NORMAL) {
-      const text = code === CLOSE.UNKNOWN_SURVEY
-        ? t("blocked.error.unknown_survey")
-        : t("blocked.error.text", { code });
-      view.showBlocked(t("blocked.error.title"), text, t("blocked.error.action"), () => location.reload());
-    }
+    showStopped(code, {
+      lastError: this.lastError,
+      panelLink: Boolean(this.session && !this.session.token),
+      openAccess,
+      continueHere: () => this.continueHere(),
+      startAgain: () => this.startAgain(),
+    });
     this.status();
     // Refused, taken over or ended for good: not "connecting" or "offline", which would
     // promise a retry, and no "Read aloud" for a page that shows no question.
@@ -432,7 +337,7 @@ class SurveyPage {
       $("end-message").focus();
       this.sendOn(message.redirect);
       view.announce(t("announce.complete"));
-      if (this.audio) this.speak(message.message);
+      this.audio.say(message.message);
       return;
     }
     const step = message.step;
@@ -451,7 +356,7 @@ class SurveyPage {
     this.enable(true);
     $("prompt").focus();
     view.announce(t(message.ack !== null ? "announce.saved" : "announce.progress", { progress: progressText }));
-    if (this.audio) this.speakStep();
+    this.audio.readScreen();
   }
 
   // on_complete.redirect: after the end message, on to the panel; a link in case the
@@ -492,12 +397,10 @@ class SurveyPage {
     this.language = tag;
     i18n.use(tag);
     document.documentElement.lang = tag;
-    this.voice.language = tag;
     this.menu.value = tag;
     saveLanguage(surveyId, tag);
     i18n.translate();
-    $("audio-toggle").textContent = t(this.audio ? "audio.toggle_on" : "audio.toggle_off");
-    this.audioNote();
+    this.audio.language = tag;
     if (this.link) {
       this.status();
       this.showOthers();
@@ -526,51 +429,10 @@ class SurveyPage {
   // --- audio mode ---
 
   toggleAudio() {
-    if (this.audio && this.speechBlocked) {
-      // The click is the interaction the browser waited for: read the question now.
-      this.speechBlocked = false;
-      this.audioNote();
-      this.speakStep();
-      return;
-    }
-    const enabled = !this.audio;
+    if (!this.audio.pressed()) return;
+    const enabled = !this.audio.on;
     this.sendInOrder({ type: "set_audio_mode", enabled }, false);
-    this.setAudio(enabled, true);
-  }
-
-  setAudio(enabled, fromClick) {
-    const changed = enabled !== this.audio;
-    this.audio = enabled;
-    const toggle = $("audio-toggle");
-    toggle.setAttribute("aria-pressed", String(enabled));
-    toggle.textContent = t(enabled ? "audio.toggle_on" : "audio.toggle_off");
-    this.audioNote();
-    if (!enabled) this.voice.stop();
-    else if (changed && fromClick) this.speakStep();
-  }
-
-  audioNote() {
-    let text = "";
-    if (this.audio && this.speechBlocked) text = t("audio.note.blocked", { button: t("audio.toggle_on") });
-    else if (this.audio && !this.voice.canListen) text = t("audio.note.no_listening");
-    else if (this.audio) text = t("audio.note.listening");
-    $("audio-note").textContent = text;
-    $("audio-note").hidden = !text;
-  }
-
-  blockedSpeech() {
-    this.speechBlocked = true;
-    this.audioNote();
-  }
-
-  speakStep() {
-    if (!this.current) return;
-    if (this.current.type === "complete") this.speak(this.current.message);
-    else this.voice.say(spokenText(this.current.step), this.current.step.type !== "info");
-  }
-
-  speak(text) {
-    this.voice.say(text, this.current && this.current.type === "step");
+    this.audio.set(enabled, true);
   }
 }
 
