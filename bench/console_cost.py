@@ -36,7 +36,7 @@ class Console:
             for line in self._response:
                 if line.startswith(b"event: figures"):
                     self.updates += 1
-        except (OSError, ValueError):  # closed by close()
+        except (OSError, ValueError, AttributeError):  # closed by close() under it
             pass
 
     def close(self) -> None:

@@ -22,8 +22,8 @@ logger = logging.getLogger(__name__)
 KEEPALIVE = 15.0
 # At most this many updates a second per survey, whatever the rate of answers.
 MIN_INTERVAL = 0.5
-# ... and never more than a third of the time spent computing figures.
-INTERVAL_PER_COMPUTE = 3.0
+# ... and figures take at most a sixth of the time: they share the CPU with respondents.
+INTERVAL_PER_COMPUTE = 6.0
 MAX_SUBSCRIBERS = 100
 
 Compute = Callable[[str], Awaitable[dict[str, Any]]]
