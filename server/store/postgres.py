@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import asyncpg
 
@@ -47,6 +47,16 @@ from .postgres_errors import describe_url, is_transient
 from .postgres_notify import TakeoverListener, TakeoverSink
 from .postgres_results import PostgresResults
 from .postgres_schema import migrate
+from .postgres_sessions import (
+    CLAIM_SESSION,
+    CREATE_SESSION,
+    LOCK_SESSION,
+    SAVE_SESSION,
+    SESSION_COLUMNS,
+    end_transaction,
+    history_arrays,
+    to_stored,
+)
 from .records import HistoryEntry, SessionRecord
 from .retry import Retrying, RetryPolicy
 
@@ -62,93 +72,6 @@ DEFAULT_RETRY = RetryPolicy()
 CONNECT_TIMEOUT = 10.0
 # A statement that waits longer than this is treated as a lost connection and retried.
 COMMAND_TIMEOUT = 30.0
-
-SESSION_COLUMNS = (
-    "user_id, survey_id, survey_version, current_step, answers, step_history, is_audio_mode, "
-    "session_data, last_seq, token_hash, owner, created_at, updated_at, completed_at, language, "
-    "invited"
-)
-# History rows as parallel arrays: one statement inserts any number of them, in order.
-HISTORY_ROWS = (
-    "unnest($A::text[], $B::text[], $C::json[], $D::bigint[]) WITH ORDINALITY "
-    "AS h(action, step, answer, seq, n)"
-)
-
-
-def _history_sql(source: str, first: int) -> str:
-    params = {"A": first, "B": first + 1, "C": first + 2, "D": first + 3}
-    rows = HISTORY_ROWS
-    for name, number in params.items():
-        rows = rows.replace(f"${name}", f"${number}")
-    return (
-        "INSERT INTO session_history (user_id, action, step, answer, seq, timestamp) "
-        f"SELECT s.user_id, h.action, h.step, h.answer, h.seq, s.updated_at "
-        f"FROM {source} AS s, {rows} ORDER BY h.n"
-    )
-
-
-CREATE_SESSION = f"""
-    WITH created AS (
-        INSERT INTO sessions ({SESSION_COLUMNS})
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
-        ON CONFLICT (user_id) DO NOTHING
-        RETURNING {SESSION_COLUMNS}),
-    history AS ({_history_sql("created", 16)})
-    SELECT {SESSION_COLUMNS} FROM created
-"""
-SAVE_SESSION = f"""
-    WITH saved AS (
-        UPDATE sessions SET
-            survey_version = $4, current_step = $5, answers = $6, step_history = $7,
-            is_audio_mode = $8, session_data = $9, last_seq = $10, updated_at = $11,
-            language = $12,
-            completed_at = CASE WHEN $13 THEN COALESCE(completed_at, $11) ELSE NULL END,
-            owner = CASE WHEN $14 THEN NULL ELSE owner END
-        WHERE user_id = $1 AND owner = $2 AND last_seq = $3
-        RETURNING user_id, updated_at),
-    history AS ({_history_sql("saved", 15)})
-    SELECT count(*) FROM saved
-"""
-LOCK_SESSION = f"SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 FOR UPDATE"
-CLAIM_SESSION = f"""
-    WITH claimed AS (
-        UPDATE sessions SET owner = $2, updated_at = $3, invited = FALSE WHERE user_id = $1
-        RETURNING {SESSION_COLUMNS}),
-    history AS ({_history_sql("claimed", 4)})
-    SELECT {SESSION_COLUMNS} FROM claimed
-"""
-
-
-def _history_arrays(rows: Sequence[HistoryEntry]) -> tuple[list[Any], ...]:
-    return (
-        [r.action for r in rows],
-        [r.step for r in rows],
-        [None if r.answer is None else to_json(r.answer) for r in rows],
-        [r.seq for r in rows],
-    )
-
-
-async def _end_transaction(conn: asyncpg.Connection) -> None:
-    """What a connection needs on its way back to the pool: no transaction left open.
-
-    asyncpg's default reset also runs RESET ALL, UNLISTEN *, CLOSE ALL and releases
-    advisory locks: a round trip per write for state these connections never set (the
-    migration lock and LISTEN use connections of their own).
-    """
-    if conn.is_in_transaction():
-        await conn.execute("ROLLBACK")
-
-
-def _to_stored(row: asyncpg.Record) -> StoredSession:
-    record = SessionRecord(
-        user_id=row[0], survey_id=row[1], survey_version=row[2], current_step=row[3],
-        answers=json.loads(row[4]), step_history=json.loads(row[5]), is_audio_mode=row[6],
-        session_data=json.loads(row[7]), last_seq=row[8], completed=row[13] is not None,
-        created_at=row[11], updated_at=row[12], completed_at=row[13], language=row[14],
-        invited=row[15],
-    )
-    return StoredSession(record=record, token_hash=row[9], owner=row[10])
-
 
 class PostgresStore(SessionStore):
     def __init__(
@@ -190,7 +113,7 @@ class PostgresStore(SessionStore):
             await conn.close()
         self._pool = await asyncpg.create_pool(
             self.dsn, min_size=1, max_size=self.pool_size, timeout=self.connect_timeout,
-            command_timeout=COMMAND_TIMEOUT, reset=_end_transaction,
+            command_timeout=COMMAND_TIMEOUT, reset=end_transaction,
         )
         await self._listener.start()
         self._announcer = asyncio.create_task(self._announce_forever(), name="commit-announcer")
@@ -290,10 +213,10 @@ class PostgresStore(SessionStore):
                 record.current_step, to_json(record.answers), to_json(record.step_history),
                 record.is_audio_mode, to_json(record.session_data), record.last_seq, token_hash,
                 owner, now, now if record.completed else None, record.language,
-                record.invited, *_history_arrays(history),
+                record.invited, *history_arrays(history),
             )
             if row is not None:
-                return _to_stored(row).record
+                return to_stored(row).record
             if retrying:
                 # Owners are unique per connection: finding ours means an earlier try of
                 # this very write committed, and only its reply was lost with the connection.
@@ -314,7 +237,7 @@ class PostgresStore(SessionStore):
                 row = await conn.fetchrow(LOCK_SESSION, user_id)
                 if row is None:
                     raise SessionNotFound(user_id)
-                stored = _to_stored(row)
+                stored = to_stored(row)
                 # Constant time, and checked before anything changes.
                 if not hmac.compare_digest(stored.token_hash, token_hash):
                     raise TokenMismatch(user_id)
@@ -325,13 +248,13 @@ class PostgresStore(SessionStore):
                 if stored.owner is not None:
                     rows.insert(0, HistoryEntry("superseded", step))
                 claimed = await conn.fetchrow(
-                    CLAIM_SESSION, user_id, owner, utc_now(), *_history_arrays(rows)
+                    CLAIM_SESSION, user_id, owner, utc_now(), *history_arrays(rows)
                 )
                 if stored.owner is not None:
                     # Delivered at commit to every process: the old owner's socket closes.
                     await conn.execute("SELECT pg_notify($1, $2)", TAKEOVER_CHANNEL,
                                        f"{owner} {user_id}")
-                return _to_stored(claimed).record
+                return to_stored(claimed).record
 
         claimed = await self._write(work)
         self.committed(claimed.survey_id)
@@ -350,7 +273,7 @@ class PostgresStore(SessionStore):
                 SAVE_SESSION, record.user_id, owner, expected_last_seq, record.survey_version,
                 record.current_step, to_json(record.answers), to_json(record.step_history),
                 record.is_audio_mode, to_json(record.session_data), record.last_seq, utc_now(),
-                record.language, record.completed, release, *_history_arrays(rows),
+                record.language, record.completed, release, *history_arrays(rows),
             )
             return bool(saved)
 
@@ -463,7 +386,7 @@ class PostgresStore(SessionStore):
     async def _load_on(conn: asyncpg.Connection, user_id: str) -> StoredSession | None:
         row = await conn.fetchrow(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1",
                                   user_id)
-        return None if row is None else _to_stored(row)
+        return None if row is None else to_stored(row)
 
     async def load(self, user_id: str) -> StoredSession | None:
         return await self._read(lambda conn: self._load_on(conn, user_id))
