@@ -9,16 +9,15 @@ from starlette.responses import JSONResponse
 
 from .api_errors import NO_STORE, ApiError, bearer, unauthorized
 from .operators.audit import audit
-from .operators.auth import is_admin
+from .operators.auth import is_admin, require_admin
 from .protocol import USER_ID_PATTERN
 from .store import SessionStore, StorageUnavailable, StoredSession
 from .tokens import token_matches
 
 
 def admin_only(request: Request) -> None:
-    """401 unless the request carries the admin key (or the console's sign-in)."""
-    if not is_admin(request):
-        raise unauthorized()
+    """Like every admin route: 404 with admin access off, 401 without the key (or sign-in)."""
+    require_admin(request)
 
 
 def session_body(stored: StoredSession) -> dict[str, Any]:

@@ -138,7 +138,7 @@ async def test_metrics_are_for_the_admin_only(tmp_path: Path) -> None:
             assert response.status_code == 401
             assert response.json() == {"success": False, "error": "unauthorized"}
     async with running_server(settings_for(tmp_path)) as server:  # admin access off
-        assert (await get(server, "/api/metrics", ADMIN_KEY)).status_code == 401
+        assert (await get(server, "/api/metrics", ADMIN_KEY)).status_code == 404
 
 
 async def test_the_root_page_without_a_default_survey_says_where_to_go(tmp_path: Path) -> None:
