@@ -74,3 +74,15 @@ def test_a_tiny_run_drives_the_real_server_and_reports_it(tmp_path: Path) -> Non
     assert figures["scale"]["export_rows"] == 300 and figures["scale"]["figures_seconds"] > 0
     assert "With an operators' console open" in result.stdout
     assert "Operators' side at scale: 300 sessions" in result.stdout
+
+
+def test_the_step_cost_account_runs_the_real_pieces() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.step_costs", "--number", "20"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("| per answer | server µs | ideal µs")
+    assert any(line.startswith("| the durable write") for line in lines)
+    assert lines[-1].startswith("| **total of these** |")
