@@ -5,7 +5,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser
 
+from tests.browser import chromium
 from tests.postgres_support import (
     PostgresServer,
     empty_tables,
@@ -61,3 +63,10 @@ def on_both_stores(database: Path | str, monkeypatch: pytest.MonkeyPatch) -> Non
 async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
     async with running_server(settings_for(tmp_path)) as running:
         yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Chromium for the browser tests (Debian's, or SURVEY_CHROMIUM), closed after."""
+    async with chromium() as launched:
+        yield launched

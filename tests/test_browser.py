@@ -11,16 +11,10 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser import FAKE_SPEECH, TIMEOUT_MS, chromium, prompt_is, screenshot, until_true
+from tests.browser import FAKE_SPEECH, TIMEOUT_MS, prompt_is, screenshot, until_true
 from tests.support import COMMUTE_ANSWERS, ServerProcess, start_server_process
 
 expect.set_options(timeout=TIMEOUT_MS)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

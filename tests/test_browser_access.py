@@ -11,18 +11,12 @@ import pytest
 from playwright.async_api import Browser, Route, expect
 
 from server.access import link_signature
-from tests.browser import TIMEOUT_MS, chromium, prompt_is, screenshot
+from tests.browser import TIMEOUT_MS, prompt_is, screenshot
 from tests.lifecycle_support import LINK_SECRET, small_survey, surveys_dir
 from tests.support import ServerProcess, start_server_process
 
 expect.set_options(timeout=TIMEOUT_MS)
 PANEL = "http://localhost:9"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.browser import FAKE_SPEECH, TIMEOUT_MS, chromium, prompt_is, screenshot, until_true
+from tests.browser import FAKE_SPEECH, TIMEOUT_MS, prompt_is, screenshot, until_true
 from tests.lifecycle_support import small_survey, surveys_dir
 from tests.support import ServerProcess, start_server_process
 
@@ -25,12 +25,6 @@ INTRO_FR = "Ce court questionnaire"
 MODE_FR = "Comment allez-vous d'habitude au travail ?"
 MINUTES_FR = "Combien de minutes dure environ le trajet"
 SATISFACTION_FR = "Êtes-vous satisfait de votre trajet"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser import TIMEOUT_MS, chromium, prompt_is, screenshot
+from tests.browser import TIMEOUT_MS, prompt_is, screenshot
 from tests.operators_support import ADMIN_KEY, finished
 from tests.support import COMMUTE_ANSWERS, ServerProcess, start_server_process
 
@@ -22,12 +22,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 COMPLETES = COMMUTE_ANSWERS
 STOPS_AT_MINUTES = COMMUTE_ANSWERS[:3]
 GOES_BACK = [("<audio>", True), *COMMUTE_ANSWERS[:2], ("<back>", None)]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ statuses of OPERATORS.md depend on the session lifetime, so each query takes
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,6 +48,14 @@ class SessionRow:
     created_at: str
     updated_at: str
     completed_at: str | None
+
+
+def counts_by_survey(rows: Iterable[Sequence[Any]]) -> dict[str, StatusCounts]:
+    """(survey_id, status, count) rows, as every store's GROUP BY gives them, by survey."""
+    found: dict[str, dict[str, int]] = {}
+    for survey_id, status, count in rows:
+        found.setdefault(survey_id, {})[status] = count
+    return {survey_id: StatusCounts(**counts) for survey_id, counts in found.items()}
 
 
 # Where a page starts: after this (created_at, user_id).

@@ -28,6 +28,7 @@ from .results import (
     Status,
     StatusCounts,
     StepKinds,
+    counts_by_survey,
 )
 
 EXPORT_BATCH = 500
@@ -164,10 +165,7 @@ class SQLiteResults(ResultsReader):
             f"SELECT survey_id, {STATUS_SQL} AS status, COUNT(*) FROM sessions "
             "GROUP BY survey_id, status", {"cut": expired_before},
         )
-        found: dict[str, dict[str, int]] = {}
-        for survey_id, status, count in rows:
-            found.setdefault(survey_id, {})[status] = count
-        return {survey_id: StatusCounts(**counts) for survey_id, counts in found.items()}
+        return counts_by_survey(rows)
 
     async def list_sessions(
         self, survey_id: str, statuses: Sequence[Status], limit: int, after: PageKey | None,

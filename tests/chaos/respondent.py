@@ -19,6 +19,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from tests.support import ServerProcess, wait_until
+
 RECONNECT_POLL = 0.02  # while the server is down, try again this often (it is an event poll)
 REPLY_TIMEOUT = 30.0
 
@@ -204,3 +206,24 @@ def percentile(values: list[float], q: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def answering_again(ledger: Ledger, respondents: int) -> None:
+    """Wait until the respondents are back and answering (three more acks each, on average)."""
+    goal = len(ledger.acked) + respondents * 3
+    await wait_until(lambda: len(ledger.acked) >= goal, timeout=120)
+
+
+async def wind_down(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    """Let every respondent finish the message in flight, then stop."""
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 120)
+
+
+def abandon(stop: asyncio.Event, tasks: list[asyncio.Task[None]], server: ServerProcess) -> None:
+    """Whatever happened: no respondent left running, no server left serving."""
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    if server.process.poll() is None:
+        server.terminate()

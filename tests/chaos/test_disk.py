@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.chaos.respondent import Ledger, Respondent, Target, check
+from tests.chaos.respondent import (
+    Ledger,
+    Respondent,
+    Target,
+    abandon,
+    answering_again,
+    check,
+    wind_down,
+)
 from tests.chaos.scale import SCALE, SERVER_ARGS, report
 from tests.support import start_server_process, wait_until
 
@@ -74,17 +82,11 @@ async def test_a_full_disk_gives_storage_unavailable_and_loses_nothing(tmp_path:
             acked_while_full = len(ledger.acked) - acked_at_full
             refused = refusals()
             filler.unlink()  # space again
-            goal = len(ledger.acked) + SCALE.respondents * 3
-            await wait_until(lambda: len(ledger.acked) >= goal, timeout=120)
-            stop.set()
-            await asyncio.wait_for(asyncio.gather(*tasks), 120)
+            await answering_again(ledger, SCALE.respondents)
+            await wind_down(stop, tasks)
             alive = server.process.poll() is None
         finally:
-            stop.set()
-            for task in tasks:
-                task.cancel()
-            if server.process.poll() is None:
-                server.terminate()
+            abandon(stop, tasks, server)
         verdict = check(db, ledger)
     report("full disk", {
         "respondents": SCALE.respondents, "disk": DISK_SIZE, "filler MiB": filled >> 20,

@@ -6,7 +6,16 @@ import asyncio
 import random
 from pathlib import Path
 
-from tests.chaos.respondent import Ledger, Respondent, Target, check, percentile
+from tests.chaos.respondent import (
+    Ledger,
+    Respondent,
+    Target,
+    abandon,
+    answering_again,
+    check,
+    percentile,
+    wind_down,
+)
 from tests.chaos.scale import SCALE, SERVER_ARGS, report
 from tests.support import ServerProcess, start_server_process, wait_until
 
@@ -33,16 +42,10 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Pat
             server.kill()  # SIGKILL: no shutdown, no saving, mid-commit or mid-send
             server = await asyncio.to_thread(start, db)
             target.ws_url = server.ws_url
-        goal = len(ledger.acked) + SCALE.respondents * 3  # everyone back and answering
-        await wait_until(lambda: len(ledger.acked) >= goal, timeout=120)
-        stop.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), 120)
+        await answering_again(ledger, SCALE.respondents)
+        await wind_down(stop, tasks)
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        if server.process.poll() is None:
-            server.terminate()
+        abandon(stop, tasks, server)
     verdict = check(db, ledger)
     latencies = [x for r in respondents for x in r.latencies]
     report("SIGKILL", {

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import httpx
 
-from tests.chaos.respondent import Ledger, Respondent, Target, check, percentile
+from tests.chaos.respondent import (
+    Ledger,
+    Respondent,
+    Target,
+    abandon,
+    answering_again,
+    check,
+    percentile,
+    wind_down,
+)
 from tests.chaos.scale import SCALE, SERVER_ARGS, report
 from tests.support import start_server_process, wait_until
 
@@ -43,17 +52,12 @@ async def test_a_lock_held_past_the_deadline_gives_storage_unavailable_then_reco
             finally:
                 blocker.execute("ROLLBACK")
                 blocker.close()
-            goal = len(ledger.acked) + SCALE.respondents * 3
-            await wait_until(lambda: len(ledger.acked) >= goal, timeout=120)
+            await answering_again(ledger, SCALE.respondents)
             ready_after = (await http.get("/readyz")).status_code
             healthz = (await http.get("/healthz")).status_code
-        stop.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), 120)
+        await wind_down(stop, tasks)
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        server.terminate()
+        abandon(stop, tasks, server)
     waits = [x for r in respondents for x in r.unavailable_after]
     verdict = check(db, ledger)
     report("write lock past the deadline", {

@@ -8,7 +8,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.chaos.respondent import Ledger, Respondent, Target, check
+from tests.chaos.respondent import (
+    Ledger,
+    Respondent,
+    Target,
+    abandon,
+    answering_again,
+    check,
+    wind_down,
+)
 from tests.chaos.scale import SCALE, SERVER_ARGS, report
 from tests.support import start_server_process, wait_until
 
@@ -34,16 +42,10 @@ async def test_sigterm_under_load_closes_with_1001_and_loses_nothing(tmp_path: P
         server = await asyncio.to_thread(
             start_server_process, "--db", str(db), *SERVER_ARGS)
         target.ws_url = server.ws_url
-        goal = len(ledger.acked) + SCALE.respondents * 3
-        await wait_until(lambda: len(ledger.acked) >= goal, timeout=120)
-        stop.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), 120)
+        await answering_again(ledger, SCALE.respondents)
+        await wind_down(stop, tasks)
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        if server.process.poll() is None:
-            server.terminate()
+        abandon(stop, tasks, server)
     verdict = check(db, ledger)
     report("SIGTERM under load", {
         "respondents": SCALE.respondents, "acknowledged before SIGTERM": acked_before,
