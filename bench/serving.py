@@ -17,6 +17,9 @@ async def serve_on_free_port(app: Starlette, host: str, logger: logging.Logger) 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
+    # Listening before the line below is logged: a client that reads it may connect at
+    # once, and its connection waits in the backlog until uvicorn accepts it.
+    sock.listen(2048)
     server = uvicorn.Server(uvicorn_config(app, settings))
     # The same line the survey server logs, so one helper starts them all.
     logger.info("serving on http://%s:%d", host, sock.getsockname()[1])
