@@ -87,7 +87,8 @@ def measure(number: int = NUMBER) -> list[tuple[str, float, float]]:
             counter["ours"] += 1
             step = replace(record, last_seq=expected + 1)
             ours.execute("BEGIN")
-            save_job(step, "owner", expected, transition.history, False, 5000, ours)
+            save_job(step, "owner", expected, transition.history, False, 5000,
+                     replace(record, last_seq=expected), ours)
             ours.execute("COMMIT")
 
         def ideal_write() -> None:
@@ -114,7 +115,8 @@ def measure(number: int = NUMBER) -> list[tuple[str, float, float]]:
             create_job(fresh.to_record(), hash_token(token), "owner",
                        [HistoryEntry("created", fresh.current_step)], ours)
             save_job(fresh.to_record(), "owner", 0,
-                     [HistoryEntry("disconnected", fresh.current_step)], True, 5000, ours)
+                     [HistoryEntry("disconnected", fresh.current_step)], True, 5000,
+                     fresh.to_record(), ours)
             ours.execute("COMMIT")
 
         def ideal_visit() -> None:

@@ -23,6 +23,7 @@ from server.store import (
     SessionStore,
     TokenMismatch,
 )
+from server.strict_json import dumps as to_json
 from tests.support import query
 
 FAST_RETRY = RetryPolicy(tries=3, initial=0.05, factor=2, cap=0.2)
@@ -92,6 +93,40 @@ async def test_completed_at_is_set_once(store: SessionStore, database: Path | st
     assert (await query(database, "SELECT completed_at FROM sessions"))[0][0] == first
     loaded = await store.load("u1")
     assert loaded is not None and loaded.record.completed
+
+
+async def test_saves_given_the_previous_record_write_every_change(
+    store: SessionStore, database: Path | str
+) -> None:
+    """A store may leave out columns equal to `previous`: what changed must still land."""
+    columns = ("SELECT current_step, answers, step_history, is_audio_mode, session_data, "
+               "last_seq, language, survey_version, completed_at IS NOT NULL, owner FROM sessions")
+    first = record()
+    await store.create(first, "h", "c", [])
+    steps = [
+        record(last_seq=1, current_step="S2", answers={"S1": True}, step_history=["S1"]),
+        record(last_seq=2, current_step="S2", answers={"S1": True}, step_history=["S1"],
+               is_audio_mode=True, language="fr"),
+        record(last_seq=3, current_step="END", answers={"S1": True, "S2": 1},
+               step_history=["S1", "S2"], is_audio_mode=True, language="fr", completed=True),
+        # A new survey version reopens it (carry_over), and its drafts change.
+        record(last_seq=3, current_step="S3", answers={"S1": 1}, step_history=["S1"],
+               is_audio_mode=True, language="fr", survey_version=2,
+               session_data={"drafts": {"S3": "x"}}),
+    ]
+    previous = first
+    for number, changed in enumerate(steps):
+        await store.save(changed, "c", previous.last_seq, [], previous=previous)
+        assert await query(database, columns) == [(
+            changed.current_step, to_json(changed.answers), to_json(changed.step_history),
+            int(changed.is_audio_mode) if isinstance(database, Path) else changed.is_audio_mode,
+            to_json(changed.session_data), changed.last_seq, changed.language,
+            changed.survey_version, changed.completed, "c",
+        )], f"after save {number + 1}"
+        previous = changed
+    await store.save(previous, "c", previous.last_seq, [HistoryEntry("disconnected")],
+                     release=True, previous=previous)
+    assert await query(database, "SELECT owner, current_step FROM sessions") == [(None, "S3")]
 
 
 async def test_create_refuses_an_existing_id(store: SessionStore, database: Path | str) -> None:

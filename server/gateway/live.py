@@ -13,12 +13,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..access import ERASED_MESSAGE, closed_message
-from ..clock import utc_now
 from ..protocol import CloseCode, ErrorCode, error
 from ..session.machine import handle
 from ..session.messages import Draft, SeqMessage
 from ..session.state import SessionState
-from ..store import Fenced, HistoryEntry, SessionNotFound, SessionStore, StorageUnavailable
+from ..store import (
+    Fenced,
+    HistoryEntry,
+    SessionNotFound,
+    SessionRecord,
+    SessionStore,
+    StorageUnavailable,
+)
 from ..survey import Survey
 from ..wording import say
 
@@ -55,9 +61,13 @@ class LiveSession:
         owner: str,
         store: SessionStore,
         close_socket: CloseSocket,
+        record: SessionRecord | None = None,
     ) -> None:
         self.survey = survey
         self.state = state
+        # The state as the store last committed it for us (None: not known), so that a
+        # save can leave out what did not change.
+        self.record = record
         self.owner = owner
         self.store = store
         self._close_socket = close_socket
@@ -75,16 +85,15 @@ class LiveSession:
         async with self._lock:
             if self.closed:
                 raise Superseded(self.user_id)
-            closed = closed_message(self.survey, utc_now())
+            closed = closed_message(self.survey)
             if closed is not None:
                 raise SessionEnded(error(ErrorCode.SURVEY_CLOSED, closed))
             transition = handle(self.survey, self.state, message)
             if transition.commit:
+                record = transition.state.to_record()
                 try:
-                    await self.store.save(
-                        transition.state.to_record(), self.owner, self.state.last_seq,
-                        transition.history,
-                    )
+                    await self.store.save(record, self.owner, self.state.last_seq,
+                                          transition.history, previous=self.record)
                 except StorageUnavailable:
                     logger.warning("storage unavailable; %s keeps its message", self.user_id)
                     return (
@@ -101,6 +110,7 @@ class LiveSession:
                     self.closed = True
                     raise SessionEnded(erased_reply()) from None
                 self.dirty = False  # the whole state, drafts included, is on disk
+                self.record = record
             elif transition.drafts_changed:
                 self.dirty = True
             self.state = transition.state
@@ -172,9 +182,10 @@ class LiveSession:
             rows.append(HistoryEntry("draft_saved", self.state.current_step, dict(self.state.drafts)))
         if release:
             rows.append(HistoryEntry("disconnected", self.state.current_step))
-        await self.store.save(
-            self.state.to_record(), self.owner, self.state.last_seq, rows, release=release
-        )
+        record = self.state.to_record()
+        await self.store.save(record, self.owner, self.state.last_seq, rows, release=release,
+                              previous=self.record)
+        self.record = record
         self.dirty = False
 
     async def _close(self, code: int, reply: dict[str, Any] | None = None) -> None:

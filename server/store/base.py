@@ -153,6 +153,7 @@ class SessionStore(ABC):
         expected_last_seq: int,
         history: Sequence[HistoryEntry],
         release: bool = False,
+        previous: SessionRecord | None = None,
     ) -> None:
         """Write the session and its history rows in one transaction, if `owner` owns it.
 
@@ -161,6 +162,9 @@ class SessionStore(ABC):
         single `history_capped` row records that they were.
 
         `release` also gives up ownership (the connection is closing).
+
+        `previous` is the record as this owner last committed it (fencing guarantees the
+        row still holds it): a store may leave out the columns that did not change.
         """
 
     @abstractmethod

@@ -267,6 +267,7 @@ class PostgresStore(SessionStore):
         expected_last_seq: int,
         history: Sequence[HistoryEntry],
         release: bool = False,
+        previous: SessionRecord | None = None,  # unused: PostgreSQL writes a new row version
     ) -> None:
         async def save_once(conn: asyncpg.Connection, rows: Sequence[HistoryEntry]) -> bool:
             saved = await conn.fetchval(

@@ -183,9 +183,10 @@ class SQLiteStore(SessionStore):
         expected_last_seq: int,
         history: Sequence[HistoryEntry],
         release: bool = False,
+        previous: SessionRecord | None = None,
     ) -> None:
         job = partial(save_job, record, owner, expected_last_seq, tuple(history), release,
-                      self.max_history_rows)
+                      self.max_history_rows, previous)
         await self._write(job)
         self.committed(record.survey_id)
 

@@ -7,6 +7,7 @@ import hmac
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..clock import utc_now
@@ -24,14 +25,58 @@ INSERT_HISTORY = (
     "INSERT INTO session_history (user_id, action, step, answer, seq, timestamp) "
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
-UPDATE_SESSION = """
-    UPDATE sessions SET
-        survey_version = ?, current_step = ?, answers = ?, step_history = ?,
-        is_audio_mode = ?, session_data = ?, last_seq = ?, updated_at = ?, language = ?,
-        completed_at = CASE WHEN ? THEN COALESCE(completed_at, ?) ELSE NULL END,
-        owner = CASE WHEN ? THEN NULL ELSE owner END
-    WHERE user_id = ? AND owner = ? AND last_seq = ?
-"""
+# A save writes the columns that may have changed, and only those: an UPDATE that names
+# an indexed column rewrites that column's index entry even when its value is unchanged
+# (completed_at, in sessions_by_survey), which cost a respondent's answer about a tenth
+# of its write (bench/write_costs.py). updated_at changes on every save.
+_ALWAYS = "current_step = ?, answers = ?, step_history = ?, session_data = ?, last_seq = ?, updated_at = ?"
+_FENCE = " WHERE user_id = ? AND owner = ? AND last_seq = ?"
+# With no earlier record to compare with, everything, and completed_at as the record says.
+UPDATE_SESSION = (
+    f"UPDATE sessions SET {_ALWAYS}, survey_version = ?, is_audio_mode = ?, language = ?, "
+    "completed_at = CASE WHEN ? THEN COALESCE(completed_at, ?) ELSE NULL END, "
+    "owner = CASE WHEN ? THEN NULL ELSE owner END" + _FENCE
+)
+# Scalar columns compared with the earlier record; the JSON ones are always written, as
+# comparing them strictly (true is not 1) would cost about what writing them does.
+_SCALARS = ("survey_version", "is_audio_mode", "language")
+_statements: dict[tuple[str, ...], str] = {}
+
+
+def _update_statement(extra: tuple[str, ...]) -> str:
+    statement = _statements.get(extra)
+    if statement is None:
+        sets = "".join(f", {column}" if " = " in column else f", {column} = ?"
+                       for column in extra)
+        statement = _statements[extra] = f"UPDATE sessions SET {_ALWAYS}{sets}{_FENCE}"
+    return statement
+
+
+def _update(
+    record: SessionRecord, previous: SessionRecord | None, owner: str, expected_last_seq: int,
+    release: bool, now: str,
+) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE of a save and its parameters: what differs from `previous`, if given."""
+    always = (record.current_step, to_json(record.answers), to_json(record.step_history),
+              to_json(record.session_data), record.last_seq, now)
+    fence = (record.user_id, owner, expected_last_seq)
+    if previous is None:
+        return UPDATE_SESSION, (*always, record.survey_version, int(record.is_audio_mode),
+                                record.language, record.completed, now, release, *fence)
+    columns: list[str] = []
+    values: list[Any] = []
+    for column in _SCALARS:
+        value = getattr(record, column)
+        if value != getattr(previous, column):
+            columns.append(column)
+            values.append(value)
+    if record.completed != previous.completed:
+        # Only on the save that completes a session (or a migration that reopens one).
+        columns.append("completed_at")
+        values.append(now if record.completed else None)
+    if release:
+        columns.append("owner = NULL")
+    return _update_statement(tuple(columns)), (*always, *values, *fence)
 
 
 def _history_params(user_id: str, rows: Sequence[HistoryEntry], now: str) -> list[tuple[Any, ...]]:
@@ -39,6 +84,17 @@ def _history_params(user_id: str, rows: Sequence[HistoryEntry], now: str) -> lis
         (user_id, r.action, r.step, None if r.answer is None else to_json(r.answer), r.seq, now)
         for r in rows
     ]
+
+
+def insert_history(
+    conn: sqlite3.Connection, user_id: str, rows: Sequence[HistoryEntry], now: str
+) -> None:
+    if len(rows) == 1:  # nearly every save: one row, without executemany's overhead
+        row = rows[0]
+        answer = None if row.answer is None else to_json(row.answer)
+        conn.execute(INSERT_HISTORY, (user_id, row.action, row.step, answer, row.seq, now))
+    elif rows:
+        conn.executemany(INSERT_HISTORY, _history_params(user_id, rows, now))
 
 
 def row_to_stored(row: Sequence[Any]) -> StoredSession:
@@ -82,8 +138,10 @@ def create_job(
         )
     except sqlite3.IntegrityError:
         raise SessionExists(record.user_id) from None
-    conn.executemany(INSERT_HISTORY, _history_params(record.user_id, history, now))
-    return select_session(conn, record.user_id).record
+    insert_history(conn, record.user_id, history, now)
+    # The row as written, without reading it back.
+    return replace(record, created_at=now, updated_at=now,
+                   completed_at=now if record.completed else None)
 
 
 def claim_job(user_id: str, token_hash: str, owner: str, conn: sqlite3.Connection) -> SessionRecord:
@@ -100,7 +158,7 @@ def claim_job(user_id: str, token_hash: str, owner: str, conn: sqlite3.Connectio
     rows = [HistoryEntry("resumed", step)]
     if stored.owner is not None:
         rows.insert(0, HistoryEntry("superseded", step))
-    conn.executemany(INSERT_HISTORY, _history_params(user_id, rows, now))
+    insert_history(conn, user_id, rows, now)
     return select_session(conn, user_id).record
 
 
@@ -126,25 +184,17 @@ def _capped(
 
 def save_job(
     record: SessionRecord, owner: str, expected_last_seq: int, history: Sequence[HistoryEntry],
-    release: bool, max_history: int, conn: sqlite3.Connection,
+    release: bool, max_history: int, previous: SessionRecord | None, conn: sqlite3.Connection,
 ) -> None:
     now = utc_now()
-    cursor = conn.execute(
-        UPDATE_SESSION,
-        (
-            record.survey_version, record.current_step, to_json(record.answers),
-            to_json(record.step_history), int(record.is_audio_mode), to_json(record.session_data),
-            record.last_seq, now, record.language, record.completed, now, release,
-            record.user_id, owner, expected_last_seq,
-        ),
-    )
-    if cursor.rowcount == 0:
+    statement, params = _update(record, previous, owner, expected_last_seq, release, now)
+    if conn.execute(statement, params).rowcount == 0:
         gone = conn.execute(
             "SELECT 1 FROM sessions WHERE user_id = ?", (record.user_id,)).fetchone() is None
         # Erased (or purged) while this connection held it: not a takeover.
         raise SessionNotFound(record.user_id) if gone else Fenced(record.user_id)
     history = _capped(conn, record.user_id, history, max_history)
-    conn.executemany(INSERT_HISTORY, _history_params(record.user_id, history, now))
+    insert_history(conn, record.user_id, history, now)
 
 
 def log_admin_job(
