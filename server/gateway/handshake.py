@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..access import closed_message, signature_valid
-from ..clock import utc_now
 from ..protocol import CloseCode, ErrorCode
 from ..session.lifecycle import carry_over, new_session
 from ..session.messages import HandshakeError, Hello
@@ -23,7 +21,7 @@ from ..store import (
     TokenMismatch,
 )
 from ..survey import Survey, SurveyCatalog
-from ..tokens import hash_token, new_token, new_user_id, token_matches
+from ..tokens import hash_token, new_owner, new_session_secrets, token_matches
 from .live import CloseSocket, LiveSession
 from .registry import Registry
 
@@ -70,7 +68,7 @@ def _not_invited() -> HandshakeError:
 
 def survey_closed(survey: Survey) -> HandshakeError | None:
     """The refusal for a hello (or a message) outside the survey's window, else None."""
-    text = closed_message(survey, utc_now())
+    text = closed_message(survey)
     if text is None:
         return None
     return HandshakeError(ErrorCode.SURVEY_CLOSED, text, CloseCode.GONE)
@@ -110,7 +108,7 @@ async def establish(
     admission: Admission = Admission(),
 ) -> Established:
     """Raises HandshakeError for a refused hello, StorageUnavailable when the store is down."""
-    owner = uuid.uuid4().hex
+    owner = new_owner()
     if hello.user_id is not None:
         stored = await store.load(hello.user_id)
         if stored is not None:
@@ -131,20 +129,21 @@ async def establish(
         raise _not_invited()
     if not admission.may_create():
         raise _rate_limited()
-    user_id = hello.user_id or new_user_id()
-    token = new_token()
+    new_id, token = new_session_secrets()
+    user_id = hello.user_id or new_id
     state = new_session(survey, user_id, client, hello.language)
+    record = state.to_record()
     async with registry.user_lock(user_id):
         try:
             await store.create(
-                state.to_record(), hash_token(token), owner,
+                record, hash_token(token), owner,
                 [HistoryEntry("created", state.current_step, {"survey_version": survey.version})],
             )
         except SessionExists:
             # Another connection created this id a moment ago: it is now a resume.
             created = None
         else:
-            created = LiveSession(survey, state, owner, store, close_socket)
+            created = LiveSession(survey, state, owner, store, close_socket, record)
             registry.add(created)
     if created is None:
         stored = await store.load(user_id)
@@ -205,9 +204,10 @@ async def _resume(
             raise _refusal(survey) from None
         state, migrated = carry_over(survey, SessionState.from_record(record))
         if migrated is not None:
-            await store.save(state.to_record(), owner, state.last_seq, [migrated])
+            record = state.to_record()
+            await store.save(record, owner, state.last_seq, [migrated])
             logger.info("session %s moved to version %d of %s", state.user_id, survey.version,
                         survey.id)
-        live = LiveSession(survey, state, owner, store, close_socket)
+        live = LiveSession(survey, state, owner, store, close_socket, record)
         registry.add(live)
     return Established(live, resumed=True, token=None)
