@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from urllib.parse import quote, urlencode
 
+from .clock import utc_now
 from .survey import Survey, SurveyCatalog
 
 MAX_SIG_LENGTH = 128
@@ -55,8 +56,13 @@ def check_link_secret(catalog: SurveyCatalog, secret: str | None) -> None:
         )
 
 
-def closed_message(survey: Survey, now: str) -> str | None:
-    """What a respondent reads outside the survey's window at `now` (stored UTC text)."""
+def closed_message(survey: Survey, now: str | None = None) -> str | None:
+    """What a respondent reads outside the survey's window at `now` (stored UTC text;
+    None: the time now, read only when the survey has a window)."""
+    if survey.opens_at is None and survey.closes_at is None:
+        return None  # asked on every message: most surveys have no window
+    if now is None:
+        now = utc_now()
     if survey.opens_at is not None and now < survey.opens_at:
         return "This survey is not open yet."
     if survey.closes_at is not None and now >= survey.closes_at:

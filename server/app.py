@@ -44,6 +44,8 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
 
     app = Starlette(
         routes=[
+            # First: every respondent's connection is matched against the routes in order.
+            WebSocketRoute("/ws", gateway.endpoint),
             Route("/", pages.index),
             Route("/s/{survey_id}", pages.survey_page),
             Route("/api/session/{user_id}", api.get_session),
@@ -62,7 +64,6 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
             Route("/metrics", metrics_endpoint),
             Route("/healthz", api.healthz),
             Route("/readyz", api.readyz),
-            WebSocketRoute("/ws", gateway.endpoint),
             Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
         ],
         exception_handlers={ApiError: api_error_handler},

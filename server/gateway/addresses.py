@@ -7,10 +7,14 @@ client 2**64 separate allowances.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 IPV6_GROUP_PREFIX = 64
 
 
+# Parsing an address costs more than the rest of a connection's admission: remember the
+# most recent ones (a busy server sees the same addresses again and again).
+@lru_cache(maxsize=4096)
 def address_group(host: str) -> str:
     """'203.0.113.7' stays itself; '2001:db8:1:2:3::4' becomes '2001:db8:1:2::/64'."""
     try:
