@@ -7,7 +7,7 @@ drafts and completion lives here, so it can be tested exhaustively on its own.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..protocol import MAX_DRAFT_BYTES, ErrorCode, error
@@ -93,7 +93,7 @@ def _reject(
     state: SessionState, message: SeqMessage, code: ErrorCode, text: str, **extra: Any
 ) -> Transition:
     """A message processed once and refused: last_seq moves, nothing else does."""
-    new_state = replace(state, last_seq=message.seq)
+    new_state = state.evolve(last_seq=message.seq)
     detail: dict[str, Any] = {"type": _message_type(message), "code": code.value}
     if isinstance(message, Answer):
         # A refused value may hold lone surrogates, which SQLite cannot store as text.
@@ -147,20 +147,24 @@ def _advance(
     current = state.current_step
     answers = {**state.answers, current: value}
     history = (*state.step_history, current)
-    following = next_step(survey, current, {s: answers[s] for s in history if s in answers})
+    path = {s: answers[s] for s in history if s in answers}  # decides the branches ahead
+    following = next_step(survey, current, path)
     completed = survey.steps[following].is_end
-    drafts = {k: v for k, v in state.drafts.items() if k != current}
-    new_state = replace(
-        state, answers=answers, step_history=history, current_step=following,
-        completed=completed, drafts={} if completed else drafts, last_seq=seq,
-    )
-    rows = [HistoryEntry("answer", current, recorded, seq)]
+    drafts = state.drafts
     if completed:
-        rows.append(HistoryEntry("completed", following, None, seq))
-        reply = complete_message(survey, new_state, seq)
-    else:
-        reply = step_message(survey, new_state, seq)
-    return Transition(new_state, (reply,), tuple(rows), commit=True)
+        drafts = {}
+    elif current in drafts:  # the draft became the answer
+        drafts = {k: v for k, v in drafts.items() if k != current}
+    new_state = state.evolve(
+        answers=answers, step_history=history, current_step=following,
+        completed=completed, drafts=drafts, last_seq=seq,
+    )
+    if completed:
+        rows = (HistoryEntry("answer", current, recorded, seq),
+                HistoryEntry("completed", following, None, seq))
+        return Transition(new_state, (complete_message(survey, new_state, seq),), rows, True)
+    reply = step_message(survey, new_state, seq, path)
+    return Transition(new_state, (reply,), (HistoryEntry("answer", current, recorded, seq),), True)
 
 
 def _back(survey: Survey, state: SessionState, message: Back) -> Transition:
@@ -168,15 +172,15 @@ def _back(survey: Survey, state: SessionState, message: Back) -> Transition:
         return _reject(state, message, ErrorCode.CANNOT_GO_BACK,
                        say(survey.language, "cannot_go_back"))
     previous = state.step_history[-1]
-    new_state = replace(
-        state, current_step=previous, step_history=state.step_history[:-1], last_seq=message.seq
+    new_state = state.evolve(
+        current_step=previous, step_history=state.step_history[:-1], last_seq=message.seq
     )
     row = HistoryEntry("back", previous, None, message.seq)
     return Transition(new_state, (step_message(survey, new_state, message.seq),), (row,), True)
 
 
 def _audio_mode(state: SessionState, message: SetAudioMode) -> Transition:
-    new_state = replace(state, is_audio_mode=message.enabled, last_seq=message.seq)
+    new_state = state.evolve(is_audio_mode=message.enabled, last_seq=message.seq)
     row = HistoryEntry("audio_mode", state.current_step, {"enabled": message.enabled}, message.seq)
     reply = {"type": "audio_mode", "ack": message.seq, "enabled": message.enabled}
     return Transition(new_state, (reply,), (row,), commit=True)
@@ -190,7 +194,7 @@ def _language(survey: Survey, state: SessionState, message: SetLanguage) -> Tran
             say(survey.language, "languages", languages=", ".join(survey.languages)),
             step=state.current_step, languages=list(survey.languages),
         )
-    new_state = replace(state, language=language, last_seq=message.seq)
+    new_state = state.evolve(language=language, last_seq=message.seq)
     row = HistoryEntry("language", state.current_step, {"language": language}, message.seq)
     return Transition(new_state, (current_view(survey, new_state, message.seq),), (row,), True)
 
@@ -208,7 +212,7 @@ def _draft(survey: Survey, state: SessionState, message: Draft) -> Transition:
     drafts = {k: v for k, v in state.drafts.items() if k != message.step}
     if value is not None:
         drafts[message.step] = value
-    return Transition(replace(state, drafts=drafts), drafts_changed=True)
+    return Transition(state.evolve(drafts=drafts), drafts_changed=True)
 
 
 def _same_draft(state: SessionState, step: str, value: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..protocol import PROTOCOL_VERSION
@@ -15,7 +16,12 @@ def final_answers(state: SessionState) -> dict[str, Any]:
     return {step: state.answers.get(step) for step in state.step_history}
 
 
-def step_message(survey: Survey, state: SessionState, ack: int | None) -> dict[str, Any]:
+def step_message(
+    survey: Survey, state: SessionState, ack: int | None,
+    history_answers: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`history_answers`: the answers of the steps in state.step_history, when the caller
+    has them already."""
     survey = survey.localized(state.language)
     current = state.current_step
     return {
@@ -24,7 +30,8 @@ def step_message(survey: Survey, state: SessionState, ack: int | None) -> dict[s
         "step": survey.steps[current].public,
         "answer": state.answers.get(current),
         "draft": state.drafts.get(current),
-        "progress": progress(survey, state.step_history, current, state.answers),
+        "progress": progress(survey, state.step_history, current, state.answers,
+                             history_answers),
         "can_go_back": bool(state.step_history),
     }
 

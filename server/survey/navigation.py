@@ -64,10 +64,13 @@ def estimated_remaining(
 
 
 def progress(
-    survey: Survey, step_history: Sequence[str], current_step: str, answers: Mapping[str, Any]
+    survey: Survey, step_history: Sequence[str], current_step: str, answers: Mapping[str, Any],
+    history_answers: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
+    """`history_answers`, if given, must be the answers of the steps in step_history."""
     answered = len(step_history)
-    history_answers = {s: answers[s] for s in step_history if s in answers}
+    if history_answers is None:
+        history_answers = {s: answers[s] for s in step_history if s in answers}
     total = answered + estimated_remaining(survey, current_step, history_answers)
     percent = (100 * answered) // total if total else 100
     return {
