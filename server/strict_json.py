@@ -32,10 +32,22 @@ class TooDeep(ValueError):
     """Nested deeper than the decoder's recursion allows."""
 
 
+_SCAN = _DECODER.scan_once
+
+
 def loads(text: str) -> Any:
     """Decode strictly; raises ValueError (json.JSONDecodeError for malformed text, TooDeep
     for nesting so deep that the decoder runs out of stack)."""
     try:
+        # A frame is one value with nothing around it: the scanner alone, without decode()'s
+        # two whitespace matches. Anything else goes through decode() for its checks and
+        # its error messages.
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        if end == len(text):
+            return value
         return _DECODER.decode(text)
     except RecursionError:
         raise TooDeep("JSON nested too deeply") from None
