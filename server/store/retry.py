@@ -60,7 +60,13 @@ class Retrying:
         try:
             return await attempt()
         except TransientStorageError as exc:
-            failure = exc
+            return await self.after(exc, attempt, deadline)
+
+    async def after(
+        self, failure: TransientStorageError, attempt: Callable[[], Awaitable[T]],
+        deadline: float = math.inf,
+    ) -> T:
+        """The retries once a first attempt made elsewhere has failed with `failure`."""
         policy = self.policy
         waits = backoff.expo(base=policy.factor, factor=policy.initial, max_value=policy.cap)
         next(waits)  # the generator's priming step

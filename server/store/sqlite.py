@@ -23,6 +23,7 @@ from .base import (
     SessionStore,
     StorageUnavailable,
     StoredSession,
+    TransientStorageError,
     WriteStats,
 )
 from .records import HistoryEntry, SessionRecord
@@ -162,7 +163,11 @@ class SQLiteStore(SessionStore):
 
     async def _write(self, job: Job[T]) -> T:
         deadline = time.monotonic() + self.write_timeout
-        return await self._retrying(lambda: self._writer.submit(job, deadline), deadline)
+        try:  # the first attempt without the retry layer: nearly every write succeeds at once
+            return await self._writer.submit(job, deadline)
+        except TransientStorageError as exc:
+            return await self._retrying.after(
+                exc, lambda: self._writer.submit(job, deadline), deadline)
 
     async def create(
         self, record: SessionRecord, token_hash: str, owner: str, history: Sequence[HistoryEntry]

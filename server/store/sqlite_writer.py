@@ -80,7 +80,9 @@ class SQLiteWriter:
         self, connect: Callable[[], sqlite3.Connection], max_pending: int, stats: WriteStats
     ) -> None:
         self._connect = connect
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_pending)
+        # SimpleQueue: its put is one C call, where queue.Queue takes a lock and a condition
+        # in Python on every write. Its bound is checked in submit().
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._stats = stats
         self._max_pending = max_pending
         self._thread: threading.Thread | None = None
@@ -135,12 +137,11 @@ class SQLiteWriter:
 
         `alone`: after the next commit, outside any transaction.
         """
+        if self._queue.qsize() >= self._max_pending:
+            raise TransientStorageError("too many writes are waiting")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        try:
-            self._queue.put_nowait(_Queued(job, future, loop, deadline, alone))
-        except queue.Full:
-            raise TransientStorageError("too many writes are waiting") from None
+        self._queue.put(_Queued(job, future, loop, deadline, alone))
         return await future
 
     def stop(self, timeout: float = 30.0) -> None:
