@@ -45,7 +45,7 @@ def create_app(settings: Settings, catalog: SurveyCatalog, store: SessionStore) 
     app = Starlette(
         routes=[
             # First: every respondent's connection is matched against the routes in order.
-            WebSocketRoute("/ws", gateway.endpoint),
+            WebSocketRoute("/ws", gateway),
             Route("/", pages.index),
             Route("/s/{survey_id}", pages.survey_page),
             Route("/api/session/{user_id}", api.get_session),

@@ -7,7 +7,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from starlette.types import Message
+from starlette.types import Message, Receive, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import strict_json
@@ -59,10 +59,16 @@ TYPE_NAMES: dict[type, str] = {
 
 
 class Connection:
+    """`websocket` accepts and closes; the messages go through the ASGI `receive` and `send`
+    themselves, without Starlette's state checks around every one of them."""
+
     def __init__(
-        self, websocket: WebSocket, gateway: Gateway, budget: TokenBucket, address: str = "unknown"
+        self, websocket: WebSocket, receive: Receive, send: Send, gateway: Gateway,
+        budget: TokenBucket, address: str = "unknown",
     ) -> None:
         self.ws = websocket
+        self._receive = receive
+        self._send = send
         self.address = address
         self.gateway = gateway
         self.address_budget = budget  # shared by every connection from this address
@@ -77,13 +83,13 @@ class Connection:
             errors[message["code"]] = errors.get(message["code"], 0) + 1
         text = strict_json.dumps(message)
         try:
-            await self.ws.send_text(text)
+            await self._send({"type": "websocket.send", "text": text})
         except _SOCKET_GONE as exc:
             raise ClientGone from exc
 
     async def receive(self) -> Message:
         try:
-            return await self.ws.receive()
+            return await self._receive()
         except _SOCKET_GONE as exc:
             raise ClientGone from exc
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ..durations import timestamp_before
@@ -46,7 +47,11 @@ class Gateway:
         self._closing_taken: set[asyncio.Task[None]] = set()
         store.watch_takeovers(self.taken_over_elsewhere)
 
-    async def endpoint(self, websocket: WebSocket) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI application of the WebSocket route."""
+        await self.endpoint(WebSocket(scope, receive, send), receive, send)
+
+    async def endpoint(self, websocket: WebSocket, receive: Receive, send: Send) -> None:
         origin = websocket.headers.get("origin")
         if not origin_allowed(
             origin, websocket.headers.get("host"),
@@ -69,7 +74,8 @@ class Gateway:
         if not self.registry.admit(address):
             await self._refuse(websocket, "Too many connections.")
             return
-        connection = Connection(websocket, self, self.budgets.acquire(address), address)
+        connection = Connection(websocket, receive, send, self, self.budgets.acquire(address),
+                                address)
         self._connections.add(connection)
         try:
             await connection.run()
