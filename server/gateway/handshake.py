@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from .registry import Registry
 logger = logging.getLogger(__name__)
 
 MAX_TOKEN_LENGTH = 256
+_NOBODY_ELSE = contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,9 @@ async def establish(
     user_id = hello.user_id or new_id
     state = new_session(survey, user_id, client, hello.language)
     record = state.to_record()
-    async with registry.user_lock(user_id):
+    # Handshakes for one id take turns; an id made just now is known to nobody else yet.
+    lock = _NOBODY_ELSE if hello.user_id is None else registry.user_lock(user_id)
+    async with lock:
         try:
             await store.create(
                 record, hash_token(token), owner,

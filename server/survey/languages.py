@@ -9,6 +9,7 @@ everything downstream (validation, navigation, views, voice) works on one langua
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from .errors import SurveyError
@@ -106,13 +107,22 @@ def _preferences(text: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def negotiate(preferences: str | None, available: tuple[str, ...]) -> str:
-    """The first preferred language the survey has (fr-CA matches fr), else its first."""
+@lru_cache(maxsize=256)
+def _lookups(available: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """A survey's tags by lower-case tag and by primary language (read only)."""
     by_tag = {tag.lower(): tag for tag in available}
     by_primary: dict[str, str] = {}
     for tag in available:
         by_primary.setdefault(tag.split("-")[0].lower(), tag)
-    for wanted in _preferences(preferences or ""):
+    return by_tag, by_primary
+
+
+def negotiate(preferences: str | None, available: tuple[str, ...]) -> str:
+    """The first preferred language the survey has (fr-CA matches fr), else its first."""
+    if not preferences:
+        return available[0]
+    by_tag, by_primary = _lookups(available)
+    for wanted in _preferences(preferences):
         if wanted in by_tag:
             return by_tag[wanted]
         primary = wanted.split("-")[0]

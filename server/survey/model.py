@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,6 +59,10 @@ class Step:
         return self.type == "end"
 
     def option_values(self) -> tuple[str, ...]:
+        return self._option_values
+
+    @cached_property
+    def _option_values(self) -> tuple[str, ...]:  # asked on every answer to a choice step
         return tuple(option.value for option in self.options)
 
 
