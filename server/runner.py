@@ -86,6 +86,7 @@ class SurveyServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+GC_YOUNG_THRESHOLD = 10_000
 # HTTP connections that still get in when max_connections WebSockets are open.
 HTTP_RESERVE = 64
 
@@ -175,6 +176,10 @@ async def serve(
         # it again and again under load and pause every connection while they do.
         gc.collect()
         gc.freeze()
+        # A young-generation pass every 10,000 new objects instead of 700: each answer makes
+        # a few dozen (states, records, replies), nearly all freed at once by reference
+        # counting, and the passes cost 3% of the CPU under load (bench/, 100 respondents).
+        gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         metrics_server = None
         if settings.metrics_port is not None:
             metrics_server, _ = serve_on_port(app.state.metrics_registry, settings.metrics_port)
