@@ -24,11 +24,12 @@ from typing import Any
 from server.runner import run as run_on_best_loop
 
 from . import processes
+from .account import Account, account_table
 from .console_cost import measure_console_cost
 from .idle import IdleResult, measure_idle
-from .meters import ClientCpu, ProcessCpu
+from .meters import ClientCpu, ProcessCpu, ThreadCpu
 from .processes import Process
-from .profile import start_recording, summary
+from .profile import Recording, summary
 from .report import (
     Comparison,
     Round,
@@ -61,7 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="let the OS place server and client threads on any CPU")
     parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="also record the server with py-spy (100 respondents, FULL) into DIR")
+                        help="also record the ideal durable server and the survey server with "
+                             "py-spy (100 respondents, FULL) into DIR, and account for the "
+                             "difference")
     parser.add_argument("--results-sessions", type=int, default=100_000,
                         help="sessions for the operators' scale run: figures, export, first "
                              "page (0: skip)")
@@ -166,8 +169,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     cost = await measure_console_cost(server, args, loads[0], measure,
                                                       wait_until_idle)
                     results["console_cost"] = cost.text()
-                if args.profile and synchronous == "FULL":
-                    results["profile"] = await profile(server, args)
+                if args.profile and ideal is not None:
+                    results["profile"] = await profile(ideal, server, echo_visit, args)
             finally:
                 server.stop()
                 if ideal is not None:
@@ -201,15 +204,26 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return results
 
 
-async def profile(server: Process, args: argparse.Namespace) -> str:
+async def profile(
+    ideal: Process, server: Process, echo_visit: Visit, args: argparse.Namespace
+) -> dict[str, str]:
+    """py-spy on the ideal durable server and on the survey server under the same load
+    (100 respondents, FULL): the account of where each one's CPU per step goes."""
     args.profile.mkdir(parents=True, exist_ok=True)
-    output = args.profile / "server-100-FULL.txt"
     seconds = max(args.seconds, 5.0)
-    recording = start_recording(server, seconds + 2, output)
-    await run_load(server.ws_url, survey_visit, 100, seconds)
-    await asyncio.to_thread(recording.wait)
-    await wait_until_idle(server)
-    return summary(output)
+    accounts: dict[str, Account] = {}
+    for name, process, visit in (("ideal", ideal, echo_visit), ("server", server, survey_visit)):
+        output = args.profile / f"{name}-100-FULL.txt"
+        threads = ThreadCpu(process)
+        recorder = await run_load(process.ws_url, visit, 100, seconds,
+                                  meters=(threads, Recording(process, output)))
+        steps = len(recorder.latencies)
+        accounts[name] = Account.of(output, process.popen.pid, threads.main / steps * 1e6,
+                                    threads.others / steps * 1e6)
+        if process is server:
+            await wait_until_idle(server)
+    return {"account": account_table(accounts["ideal"], accounts["server"]),
+            "functions": summary(args.profile / "server-100-FULL.txt")}
 
 
 def idle_text(idle: IdleResult) -> str:
@@ -266,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     if "scale_text" in results:
         print("\nOperators' side at scale: " + results["scale_text"])
     if "profile" in results:
-        print("\nProfile of the server, 100 respondents, FULL:\n" + results["profile"])
+        print("\nWhere the CPU of a durable step goes (py-spy, 100 respondents, FULL):\n")
+        print(results["profile"]["account"])
+        print("\nThe survey server's own time by function:\n" + results["profile"]["functions"])
     print(f"\n(whole run: {results['seconds']} s)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -52,8 +52,8 @@ class ConsoleCost:
     updates_per_second: float
 
     def ratio(self, field: str) -> float:
-        return statistics.median(
-            getattr(w, field) / getattr(o, field) for o, w in zip(self.without, self.with_console))
+        return float(statistics.median(
+            getattr(w, field) / getattr(o, field) for o, w in zip(self.without, self.with_console)))
 
     def text(self) -> str:
         median = statistics.median

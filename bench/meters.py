@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .processes import Process
+from .processes import CLOCK_TICKS, Process
 
 
 @dataclass
@@ -21,6 +22,40 @@ class ProcessCpu:
 
     def stop(self) -> None:
         self.seconds = self.process.cpu_seconds() - self._started
+
+
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """User plus system CPU seconds of each thread of a process so far, by thread id."""
+    found: dict[int, float] = {}
+    for name in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        found[int(name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return found
+
+
+@dataclass
+class ThreadCpu:
+    """CPU seconds during the window of a server's main thread (the event loop) and of all
+    its other threads together (the SQLite writer, idle helpers)."""
+
+    process: Process
+    _started: dict[int, float] = field(default_factory=dict)
+    main: float = 0.0
+    others: float = 0.0
+
+    def start(self) -> None:
+        self._started = thread_cpu_seconds(self.process.popen.pid)
+
+    def stop(self) -> None:
+        pid = self.process.popen.pid
+        ended = thread_cpu_seconds(pid)
+        used = {tid: ended[tid] - self._started.get(tid, 0.0) for tid in ended}
+        self.main = used.pop(pid, 0.0)
+        self.others = sum(used.values())
 
 
 @dataclass

@@ -1,12 +1,14 @@
-"""py-spy on the server process during a load round: where the time holding the GIL goes."""
+"""py-spy on a server process during a load round, and the functions that took its time."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from .processes import PROJECT_ROOT, Process
@@ -19,13 +21,39 @@ def py_spy() -> str:
     return found
 
 
-def start_recording(process: Process, seconds: float, output: Path) -> subprocess.Popen[bytes]:
-    """Sample only the thread holding the GIL: Python's CPU time, not threads at rest."""
-    return subprocess.Popen(
-        [py_spy(), "record", "--pid", str(process.popen.pid), "--duration", str(int(seconds)),
-         "--rate", "400", "--gil", "--nonblocking", "--format", "raw", "--output", str(output)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+# Samples a second; py-spy reads the process without pausing it (--nonblocking), so the
+# server runs at its usual speed while recorded.
+RATE = 500
+LONGEST = 600  # seconds: a recording is stopped by its meter long before
+
+
+@dataclass
+class Recording:
+    """A meter (see respondents.Meter) that records `process` with py-spy over exactly the
+    measurement window, each sample under its thread's name.
+
+    Only the thread holding the GIL is sampled: a thread waiting for the GIL (after
+    os.urandom or a write to stderr, say, while the writer thread runs Python) would
+    otherwise be counted as busy in the call that let the GIL go."""
+
+    process: Process
+    output: Path
+    _popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._popen = subprocess.Popen(
+            [py_spy(), "record", "--pid", str(self.process.popen.pid), "--duration",
+             str(LONGEST), "--rate", str(RATE), "--nonblocking", "--gil", "--threads", "--format", "raw",
+             "--output", str(self.output)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+
+    def stop(self) -> None:
+        assert self._popen is not None
+        self._popen.send_signal(signal.SIGINT)  # py-spy writes what it has, then exits
+        _, errors = self._popen.communicate(timeout=60)
+        if not self.output.exists():
+            raise RuntimeError(f"py-spy recorded nothing: {errors.decode(errors='replace')}")
 
 
 def summary(collapsed: Path, top: int = 20) -> str:
@@ -43,7 +71,7 @@ def summary(collapsed: Path, top: int = 20) -> str:
         packages[_package(leaf)] += samples
     if total == 0:
         return "no samples"
-    lines = [f"{total} samples holding the GIL; by package:"]
+    lines = [f"{total} samples; by package:"]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in packages.most_common(8)]
     lines.append("by function (own time):")
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]

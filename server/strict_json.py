@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 
@@ -32,7 +33,8 @@ class TooDeep(ValueError):
     """Nested deeper than the decoder's recursion allows."""
 
 
-_SCAN = _DECODER.scan_once
+# What _DECODER.decode() scans with (set by JSONDecoder.__init__; not in the type stubs).
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def loads(text: str) -> Any:
@@ -80,10 +82,11 @@ def _unencodable(value: Any) -> Any:
 # The C encoder behind _ENCODER, made once: JSONEncoder.encode makes a new one (and a dict
 # for its cycle check) on every call, which was a third of encoding a reply. None where
 # the json module has no C accelerator.
+_make_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
 _C_ENCODER = (
-    json.encoder.c_make_encoder(
+    _make_c_encoder(
         None, _unencodable, json.encoder.encode_basestring, None, ":", ",", False, False, True)
-    if json.encoder.c_make_encoder is not None else None
+    if _make_c_encoder is not None else None
 )
 
 
