@@ -27,8 +27,8 @@ INSERT_HISTORY = (
 )
 # A save writes the columns that may have changed, and only those: an UPDATE that names
 # an indexed column rewrites that column's index entry even when its value is unchanged
-# (completed_at, in sessions_by_survey), which cost a respondent's answer about a tenth
-# of its write (bench/write_costs.py). updated_at changes on every save.
+# (completed_at, in sessions_by_survey): 3.5 us more per write on a 100,000-row table, a
+# tenth of an answer's write. updated_at changes on every save.
 _ALWAYS = "current_step = ?, answers = ?, step_history = ?, session_data = ?, last_seq = ?, updated_at = ?"
 _FENCE = " WHERE user_id = ? AND owner = ? AND last_seq = ?"
 # With no earlier record to compare with, everything, and completed_at as the record says.
