@@ -36,6 +36,7 @@ from .report import (
     comparison_table,
     goals,
     ideal_goals,
+    latency_table,
     percentile,
     three_way_table,
 )
@@ -84,13 +85,16 @@ async def measure(process: Process, url: str, visit: Visit, respondents: int,
 
 
 def _round(recorder: Recorder, server_cpu: ProcessCpu, client_cpu: ClientCpu) -> Round:
-    latencies = recorder.latencies
+    latencies, handshakes = recorder.latencies, recorder.handshakes
     return Round(
         steps_per_second=recorder.steps_per_second,
         p50_ms=percentile(latencies, 0.50) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
         server_cpu_us_per_step=server_cpu.seconds / len(latencies) * 1e6,
         client_cpu_share=client_cpu.seconds / recorder.seconds,
+        in_steps=sum(latencies) / recorder.seconds,
+        in_handshakes=sum(handshakes) / recorder.seconds,
+        handshake_p99_ms=percentile(handshakes, 0.99) * 1000 if handshakes else 0.0,
     )
 
 
@@ -182,6 +186,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     results["table"] = comparison_table(comparisons)
     results["goals"] = goals(comparisons)
     results["three_way"] = three_way_table(comparisons)
+    results["latency"] = latency_table(comparisons)
     results["ideal_goals"] = ideal_goals(comparisons)
 
     if args.results_sessions:
@@ -273,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for line in results["ideal_goals"]:
             print(line)
+        print("\nWhere the respondents wait (means over the window, medians over rounds):\n")
+        print(results["latency"])
     if "idle_text" in results:
         print("\n" + results["idle_text"])
     if "console_cost" in results:

@@ -27,6 +27,12 @@ class Round:
     p99_ms: float
     server_cpu_us_per_step: float
     client_cpu_share: float  # of one CPU, during the window
+    # Where the respondents were, on average over the window (Little's law: the time
+    # they spent there over the window's length): waiting for an answer's ack, or
+    # connecting (from opening the connection to the reply to hello).
+    in_steps: float = 0.0
+    in_handshakes: float = 0.0
+    handshake_p99_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,29 @@ def three_way_table(comparisons: Sequence[Comparison]) -> str:
             f"| {c.ratio('server_cpu_us_per_step', over='ideal'):.2f} "
             f"| {c.ratio('p99_ms', over='ideal'):.2f} "
             f"| {c.ratio('steps_per_second', over='echo', of='ideal'):.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def latency_table(comparisons: Sequence[Comparison]) -> str:
+    """What sets the p99: where the respondents wait, echo, ideal and server side by side."""
+    header = (
+        "| sync | respondents | step p99 ms echo / ideal / server | waiting on a step (mean) "
+        "| connecting (mean) | connect to hello reply p99 ms |"
+    )
+    lines = [header, _rule(header)]
+    for c in comparisons:
+        if not c.ideal:
+            continue
+
+        def three(name: str, fmt: str, c: Comparison = c) -> str:
+            return " / ".join(format(c.median(rounds, name), fmt)
+                              for rounds in (c.echo, c.ideal, c.server))
+
+        lines.append(
+            f"| {c.synchronous} | {c.respondents:,} | {three('p99_ms', '.1f')} "
+            f"| {three('in_steps', ',.0f')} | {three('in_handshakes', ',.0f')} "
+            f"| {three('handshake_p99_ms', ',.0f')} |"
         )
     return "\n".join(lines)
 

@@ -62,6 +62,8 @@ class Recorder:
     opened_at: float | None = None
     closed_at: float | None = None
     latencies: array[float] = field(default_factory=lambda: array("d"))
+    # From opening the connection to the server's reply to hello (both, for the survey).
+    handshakes: array[float] = field(default_factory=lambda: array("d"))
     hellos: int = 0  # visits that got past the handshake, window or not
 
     def open(self) -> None:
@@ -74,9 +76,16 @@ class Recorder:
         for meter in self.meters:
             meter.stop()
 
+    def _in_window(self, started: float) -> bool:
+        return self.opened_at is not None and self.closed_at is None and started >= self.opened_at
+
     def step(self, started: float, finished: float) -> None:
-        if self.opened_at is not None and self.closed_at is None and started >= self.opened_at:
+        if self._in_window(started):
             self.latencies.append(finished - started)
+
+    def handshake(self, started: float, finished: float) -> None:
+        if self._in_window(started):
+            self.handshakes.append(finished - started)
 
     @property
     def seconds(self) -> float:
@@ -96,12 +105,14 @@ async def _receive(ws: ClientConnection) -> dict[str, Any]:
 async def survey_visit(url: str, recorder: Recorder, stop: asyncio.Event) -> list[dict[str, Any]]:
     """One respondent's whole survey, as a new session; returns the answer messages sent."""
     sent: list[dict[str, Any]] = []
+    opened = time.perf_counter()
     async with connect(url, open_timeout=OPEN_TIMEOUT, max_queue=None) as ws:
         await ws.send(json.dumps(HELLO))
         welcome = await _receive(ws)
         reply = await _receive(ws)
         if welcome["type"] != "welcome" or reply["type"] != "step":
             raise UnexpectedReply(f"{welcome} / {reply}")
+        recorder.handshake(opened, time.perf_counter())
         recorder.hellos += 1
         seq = welcome["last_seq"]
         while reply["type"] == "step" and not stop.is_set():
@@ -125,9 +136,11 @@ def echo_visit_for(script: list[dict[str, Any]]) -> Callable[
     """A visit to the echo endpoint sending what a survey visit sent."""
 
     async def visit(url: str, recorder: Recorder, stop: asyncio.Event) -> object:
+        opened = time.perf_counter()
         async with connect(url, open_timeout=OPEN_TIMEOUT, max_queue=None) as ws:
             await ws.send(json.dumps(HELLO))
             await _receive(ws)
+            recorder.handshake(opened, time.perf_counter())
             recorder.hellos += 1
             for message in script:
                 if stop.is_set():
