@@ -73,6 +73,8 @@ def test_a_tiny_run_drives_the_real_server_and_reports_it(tmp_path: Path) -> Non
     assert figures["idle"]["rss_after"] > 0
     assert figures["scale"]["export_rows"] == 300 and figures["scale"]["figures_seconds"] > 0
     assert "With an operators' console open" in result.stdout
+    assert "| FULL | 5 | " in figures["latency"]  # where the respondents wait
+    assert comparison["server"][0]["in_steps"] > 0
     assert "Operators' side at scale: 300 sessions" in result.stdout
 
 
@@ -86,3 +88,43 @@ def test_the_step_cost_account_runs_the_real_pieces() -> None:
     assert lines[0].startswith("| per answer | server µs | ideal µs")
     assert any(line.startswith("| the durable write") for line in lines)
     assert lines[-1].startswith("| **total of these** |")
+
+
+def test_the_account_puts_each_sample_under_its_innermost_category(tmp_path: Path) -> None:
+    from bench.account import Account, account_table
+
+    collapsed = tmp_path / "server.txt"
+    collapsed.write_text("\n".join([
+        # The state machine, under the connection loop: the innermost category wins.
+        "thread (7): MainThread;Connection.message_loop (gateway/connection.py:210);"
+        "LiveSession.apply (gateway/live.py:90);handle (session/machine.py:50);"
+        "_advance (session/machine.py:150) 30",
+        # A helper's own frame counts for the function it belongs to.
+        "thread (7): MainThread;handle (session/machine.py:50);"
+        "next_step.<locals>.lookup (survey/navigation.py:28) 10",
+        "thread (7): MainThread;WebSocketsSansIOProtocol.send "
+        "(uvicorn/protocols/websockets/websockets_sansio_impl.py:510) 40",
+        "thread (7): MainThread;mystery (elsewhere.py:1) 20",
+        # Another thread's samples are not the main thread's.
+        "thread (9): sqlite-writer;save_job (store/sqlite_sessions.py:140) 99",
+    ]) + "\n")
+    account = Account.of(collapsed, 7, main_us=200.0, writer_us=50.0)
+    assert account.main == {"the state machine": 80.0, "uvicorn, websockets, h11": 80.0,
+                            "other (main thread)": 40.0}
+    table = account_table(account, account)
+    assert "| the state machine | 80.0 | 80.0 | +0.0 |" in table
+    assert "| **the whole process** | 250.0 | 250.0 | +0.0 |" in table
+
+
+def test_the_in_process_comparison_drives_both_apps() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.in_process", "--respondents", "3", "--rounds", "1",
+         "--seconds", "0.3"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split("|") for line in result.stdout.splitlines() if line.startswith("| ")]
+    names = [row[1].strip() for row in rows]
+    assert names == ["in-process, per answer", "ideal", "server"]
+    for row in rows[1:]:
+        assert float(row[2].replace(",", "")) > 0 and float(row[5]) > 0
