@@ -63,8 +63,9 @@ proxy:
 	  || echo "could not install nginx: the proxy tests will be skipped"; \
 	else echo "no apt-get to install nginx with: the proxy tests will be skipped"; fi
 
-# The load benchmark (about four minutes): the server against a bare echo endpoint.
-# Options: make bench BENCH_ARGS="--rounds 5 --profile bench/results"
+# The load benchmark (about four minutes): the server against a bare echo endpoint and the
+# ideal durable server (bench/ideal_app.py).
+# Options: make bench BENCH_ARGS="--rounds 5 --profile bench/results" (py-spy: where the CPU goes)
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench --json bench/results/latest.json $(BENCH_ARGS)
 
