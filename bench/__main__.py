@@ -29,7 +29,7 @@ from .console_cost import measure_console_cost
 from .idle import IdleResult, measure_idle
 from .meters import ClientCpu, ProcessCpu, ThreadCpu
 from .processes import Process
-from .profile import Recording, summary
+from .profile import RATE, Recording, summary
 from .report import (
     Comparison,
     Round,
@@ -92,8 +92,8 @@ def _round(recorder: Recorder, server_cpu: ProcessCpu, client_cpu: ClientCpu) ->
         p99_ms=percentile(latencies, 0.99) * 1000,
         server_cpu_us_per_step=server_cpu.seconds / len(latencies) * 1e6,
         client_cpu_share=client_cpu.seconds / recorder.seconds,
-        in_steps=sum(latencies) / recorder.seconds,
-        in_handshakes=sum(handshakes) / recorder.seconds,
+        in_steps=recorder.step_seconds / recorder.seconds,
+        in_handshakes=recorder.handshake_seconds / recorder.seconds,
         handshake_p99_ms=percentile(handshakes, 0.99) * 1000 if handshakes else 0.0,
     )
 
@@ -222,9 +222,8 @@ async def profile(
         threads = ThreadCpu(process)
         recorder = await run_load(process.ws_url, visit, 100, seconds,
                                   meters=(threads, Recording(process, output)))
-        steps = len(recorder.latencies)
-        accounts[name] = Account.of(output, process.popen.pid, threads.main / steps * 1e6,
-                                    threads.others / steps * 1e6)
+        accounts[name] = Account.of(output, process.popen.pid, RATE, len(recorder.latencies),
+                                    threads.main, threads.others)
         if process is server:
             await wait_until_idle(server)
     return {"account": account_table(accounts["ideal"], accounts["server"]),
@@ -259,6 +258,9 @@ def machine(server_cpus: set[int] | None, client_cpus: set[int] | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.profile and not (args.ideal and "FULL" in args.synchronous.upper()):
+        raise SystemExit("--profile compares the server with the ideal durable server, which "
+                         "runs at FULL: keep FULL in --synchronous and leave out --no-ideal")
     logging.basicConfig(level="INFO", format="%(asctime)s %(message)s", stream=sys.stderr)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="survey-bench-") as workdir:

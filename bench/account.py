@@ -1,12 +1,11 @@
 """Where a durable step's CPU goes, in the survey server and in the ideal durable server.
 
-Both run under the same load while py-spy samples every thread of each. Each sample is
-put in one category by the innermost frame that belongs to one (the rules below), and the
-categories' shares of a thread's samples are scaled to that thread's CPU time per step as
-the kernel counted it (/proc), so that the table adds up to what the process really spent.
-Only the thread holding the GIL is sampled, so the writer thread's SQLite work (which runs
-without the GIL) is not in its samples: the writer is shown as a whole, from /proc, and
-bench/step_costs.py splits a write's cost piece by piece.
+Both run under the same load while py-spy samples, at a fixed rate, whichever thread holds
+the GIL. Each of the main thread's samples is put in one category by the innermost frame
+that belongs to one (the rules below) and counts for 1/rate seconds. What the kernel
+counted for the main thread (/proc) beyond its samples is its time outside the GIL: uvloop
+waiting on and reading sockets, system calls. The writer thread runs SQLite without the
+GIL, so it is shown as a whole, from /proc; bench/step_costs.py splits a write's cost.
 """
 
 from __future__ import annotations
@@ -46,6 +45,7 @@ MAIN_RULES: tuple[tuple[str, str], ...] = (
     ("event loop and tasks", r"\(asyncio/|\(runners\.py|^Runner\."),
 )
 MAIN_OTHER = "other (main thread)"
+OUTSIDE_GIL = "main thread outside the GIL (socket I/O, system calls)"
 
 
 def categorize(collapsed: Path, pid: int) -> Counter[str]:
@@ -81,13 +81,14 @@ class Account:
     writer_us: float  # every other thread's: the SQLite writer (the rest are idle)
 
     @classmethod
-    def of(cls, collapsed: Path, pid: int, main_us: float, writer_us: float) -> Account:
-        return cls(_scaled(categorize(collapsed, pid), main_us), main_us, writer_us)
-
-
-def _scaled(samples: Counter[str], total_us: float) -> dict[str, float]:
-    count = sum(samples.values())
-    return {name: n / count * total_us for name, n in samples.items()} if count else {}
+    def of(cls, collapsed: Path, pid: int, rate: float, steps: int, main_cpu: float,
+           other_cpu: float) -> Account:
+        """`rate`: py-spy's samples a second; `steps` measured; CPU seconds from /proc."""
+        per_sample_us = 1e6 / rate / steps
+        main = {name: n * per_sample_us for name, n in categorize(collapsed, pid).items()}
+        main_us = main_cpu / steps * 1e6
+        main[OUTSIDE_GIL] = max(0.0, main_us - sum(main.values()))
+        return cls(main, main_us, other_cpu / steps * 1e6)
 
 
 def account_table(ideal: Account, server: Account) -> str:
@@ -98,7 +99,7 @@ def account_table(ideal: Account, server: Account) -> str:
         text = f"| {name} | {a:.1f} | {b:.1f} | {b - a:+.1f} |"
         lines.append(text.replace(f"| {name} |", f"| **{name}** |") if bold else text)
 
-    names = [name for name, _ in MAIN_RULES] + [MAIN_OTHER]
+    names = [name for name, _ in MAIN_RULES] + [MAIN_OTHER, OUTSIDE_GIL]
     for name in sorted(names, key=lambda n: ideal.main.get(n, 0) - server.main.get(n, 0)):
         row(name, ideal.main.get(name, 0.0), server.main.get(name, 0.0))
     row("main thread (event loop), all", ideal.main_us, server.main_us, bold=True)

@@ -6,8 +6,9 @@ No sockets, no uvicorn, no load client in another process: simulated respondents
 ASGI messages straight to each app (Starlette's routing included) and wait for the
 replies, with the real SQLite writer committing at synchronous=FULL. What the two apps
 share below ASGI (uvicorn, websockets, the kernel) is left out, so the difference is the
-applications' own code, and it is much steadier than the load benchmark: the respondents
-cost the same in both rounds. `--answers 0` times visits alone (hello, welcome,
+applications' own code, and it is much steadier than the load benchmark. The respondents
+run on the same thread: their own work (a few queue operations per message, the same for
+both apps) is in the main thread's figure, so read the difference, not the absolutes. `--answers 0` times visits alone (hello, welcome,
 disconnect): the per-visit part of a step's cost.
 
 Both apps run in this one process, one after the other, on one CPU; the figures are CPU
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import statistics
@@ -35,7 +35,7 @@ from starlette.routing import WebSocketRoute
 
 from server.app import create_app
 from server.logs import configure_logging
-from server.runner import make_store, run
+from server.runner import make_store, run, tune_collector
 from server.settings import Settings
 from server.survey import BUNDLED_DIR, load_catalog
 
@@ -124,6 +124,8 @@ async def load(app: App, frames: list[str], hello_replies: int, respondents: int
     elapsed = time.perf_counter() - started
     stop.set()
     await asyncio.gather(*tasks)
+    if not done:
+        raise SystemExit(f"no {unit} completed in {seconds} s: is the app answering?")
     main_thread = os.getpid()  # the event loop runs on the main thread
     main = cpu_after[main_thread] - cpu_before[main_thread]
     others = sum(cpu_after[t] - cpu_before.get(t, 0.0) for t in cpu_after if t != main_thread)
@@ -146,8 +148,7 @@ async def measure(args: argparse.Namespace, folder: Path) -> dict[str, list[tupl
         server_app = create_app(settings, catalog, store)
         ideal_app = Starlette(routes=[WebSocketRoute("/ws", ideal.endpoint)])
         frames = (await script_of(server_app))[: args.answers]
-        gc.collect()
-        gc.freeze()  # as the server does once it has started
+        tune_collector()  # as the server does once it has started
         results: dict[str, list[tuple[float, ...]]] = {"ideal": [], "server": []}
         for _ in range(args.rounds):
             for name, app, hello_replies in (("ideal", ideal_app, 1), ("server", server_app, 2)):

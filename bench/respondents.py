@@ -61,9 +61,14 @@ class Recorder:
     meters: Sequence[Meter] = ()
     opened_at: float | None = None
     closed_at: float | None = None
+    # Of the steps started inside the window, whenever they end.
     latencies: array[float] = field(default_factory=lambda: array("d"))
     # From opening the connection to the server's reply to hello (both, for the survey).
     handshakes: array[float] = field(default_factory=lambda: array("d"))
+    # Seconds spent in steps and in handshakes inside the window, by every respondent: the
+    # part of each one that overlaps the window, whenever it started or ended.
+    step_seconds: float = 0.0
+    handshake_seconds: float = 0.0
     hellos: int = 0  # visits that got past the handshake, window or not
 
     def open(self) -> None:
@@ -76,16 +81,25 @@ class Recorder:
         for meter in self.meters:
             meter.stop()
 
-    def _in_window(self, started: float) -> bool:
-        return self.opened_at is not None and self.closed_at is None and started >= self.opened_at
+    def _started_inside(self, started: float) -> bool:
+        return (self.opened_at is not None and started >= self.opened_at
+                and (self.closed_at is None or started < self.closed_at))
+
+    def _overlap(self, started: float, finished: float) -> float:
+        if self.opened_at is None:
+            return 0.0
+        end = finished if self.closed_at is None else min(finished, self.closed_at)
+        return max(0.0, end - max(started, self.opened_at))
 
     def step(self, started: float, finished: float) -> None:
-        if self._in_window(started):
+        if self._started_inside(started):
             self.latencies.append(finished - started)
+        self.step_seconds += self._overlap(started, finished)
 
     def handshake(self, started: float, finished: float) -> None:
-        if self._in_window(started):
+        if self._started_inside(started):
             self.handshakes.append(finished - started)
+        self.handshake_seconds += self._overlap(started, finished)
 
     @property
     def seconds(self) -> float:

@@ -87,6 +87,22 @@ class SurveyServer(uvicorn.Server):
 
 
 GC_YOUNG_THRESHOLD = 10_000
+
+
+def tune_collector() -> None:
+    """Once everything is loaded, before serving.
+
+    Everything loaded so far (modules, surveys, the voice tables) lives as long as the
+    process: freezing keeps it out of the cyclic collector's full passes, which otherwise
+    scan it again and again under load and pause every connection while they do. And a
+    young-generation pass every 10,000 new objects instead of 700: each answer makes a few
+    dozen (states, records, replies), nearly all freed at once by reference counting, and
+    the passes cost 3% of the CPU under load (bench/, 100 respondents). The older
+    generations keep their thresholds.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 # HTTP connections that still get in when max_connections WebSockets are open.
 HTTP_RESERVE = 64
 
@@ -171,15 +187,7 @@ async def serve(
     try:
         app = create_app(settings, catalog, store)
         server = SurveyServer(uvicorn_config(app, settings), app.state.gateway, app.state.live)
-        # Everything loaded so far (modules, surveys, the voice tables) lives as long as the
-        # process: keep it out of the cyclic collector's full passes, which otherwise scan
-        # it again and again under load and pause every connection while they do.
-        gc.collect()
-        gc.freeze()
-        # A young-generation pass every 10,000 new objects instead of 700: each answer makes
-        # a few dozen (states, records, replies), nearly all freed at once by reference
-        # counting, and the passes cost 3% of the CPU under load (bench/, 100 respondents).
-        gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+        tune_collector()
         metrics_server = None
         if settings.metrics_port is not None:
             metrics_server, _ = serve_on_port(app.state.metrics_registry, settings.metrics_port)

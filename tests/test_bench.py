@@ -108,12 +108,16 @@ def test_the_account_puts_each_sample_under_its_innermost_category(tmp_path: Pat
         # Another thread's samples are not the main thread's.
         "thread (9): sqlite-writer;save_job (store/sqlite_sessions.py:140) 99",
     ]) + "\n")
-    account = Account.of(collapsed, 7, main_us=200.0, writer_us=50.0)
-    assert account.main == {"the state machine": 80.0, "uvicorn, websockets, h11": 80.0,
-                            "other (main thread)": 40.0}
+    # 100 main-thread samples at 1,000 a second over 500 steps: 2 µs per sample, 200 µs of
+    # the 250 µs per step the kernel counted; the other 50 were spent outside the GIL.
+    account = Account.of(collapsed, 7, rate=1000, steps=500, main_cpu=0.125, other_cpu=0.025)
+    assert account.main == pytest.approx({
+        "the state machine": 80.0, "uvicorn, websockets, h11": 80.0,
+        "other (main thread)": 40.0, "main thread outside the GIL (socket I/O, system calls)": 50.0})
     table = account_table(account, account)
     assert "| the state machine | 80.0 | 80.0 | +0.0 |" in table
-    assert "| **the whole process** | 250.0 | 250.0 | +0.0 |" in table
+    assert "| **main thread (event loop), all** | 250.0 | 250.0 | +0.0 |" in table
+    assert "| **the whole process** | 300.0 | 300.0 | +0.0 |" in table
 
 
 def test_the_in_process_comparison_drives_both_apps() -> None:
