@@ -45,7 +45,7 @@ MAIN_RULES: tuple[tuple[str, str], ...] = (
     ("event loop and tasks", r"\(asyncio/|\(runners\.py|^Runner\."),
 )
 MAIN_OTHER = "other (main thread)"
-OUTSIDE_GIL = "main thread outside the GIL (socket I/O, system calls)"
+OUTSIDE_GIL = "main thread, not in the samples (socket I/O and system calls without the GIL)"
 
 
 def categorize(collapsed: Path, pid: int) -> Counter[str]:

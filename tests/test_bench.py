@@ -91,7 +91,7 @@ def test_the_step_cost_account_runs_the_real_pieces() -> None:
 
 
 def test_the_account_puts_each_sample_under_its_innermost_category(tmp_path: Path) -> None:
-    from bench.account import Account, account_table
+    from bench.account import OUTSIDE_GIL, Account, account_table
 
     collapsed = tmp_path / "server.txt"
     collapsed.write_text("\n".join([
@@ -113,7 +113,7 @@ def test_the_account_puts_each_sample_under_its_innermost_category(tmp_path: Pat
     account = Account.of(collapsed, 7, rate=1000, steps=500, main_cpu=0.125, other_cpu=0.025)
     assert account.main == pytest.approx({
         "the state machine": 80.0, "uvicorn, websockets, h11": 80.0,
-        "other (main thread)": 40.0, "main thread outside the GIL (socket I/O, system calls)": 50.0})
+        "other (main thread)": 40.0, OUTSIDE_GIL: 50.0})
     table = account_table(account, account)
     assert "| the state machine | 80.0 | 80.0 | +0.0 |" in table
     assert "| **main thread (event loop), all** | 250.0 | 250.0 | +0.0 |" in table
