@@ -82,12 +82,23 @@ def _unencodable(value: Any) -> Any:
 # The C encoder behind _ENCODER, made once: JSONEncoder.encode makes a new one (and a dict
 # for its cycle check) on every call, which was a third of encoding a reply. None where
 # the json module has no C accelerator.
-_make_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_C_ENCODER = (
-    _make_c_encoder(
-        None, _unencodable, json.encoder.encode_basestring, None, ":", ",", False, False, True)
-    if _make_c_encoder is not None else None
-)
+def _c_encoder() -> Any:
+    """The C encoder _ENCODER would make, or None where there is none or it does not
+    encode as _ENCODER does (its arguments are positional and not a public API)."""
+    make: Any = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    sample = {"a": [1, 2.5, None, True, "é\n\u2028"], "b": {}}
+    try:
+        encoder = make(None, _unencodable, json.encoder.encode_basestring, None, ":", ",",
+                       False, False, True)
+        same = "".join(encoder(sample, 0)) == _ENCODER.encode(sample)
+    except (TypeError, ValueError):
+        return None
+    return encoder if same else None
+
+
+_C_ENCODER = _c_encoder()
 
 
 def dumps(value: Any) -> str:

@@ -66,7 +66,9 @@ class LiveSession:
         self.survey = survey
         self.state = state
         # The state as the store last committed it for us (None: not known), so that a
-        # save can leave out what did not change.
+        # save can leave out what did not change. A save's UPDATE matches only while the
+        # row still has our owner and last_seq, so the row then holds exactly this record:
+        # only a drafts save keeps last_seq, and drafts change no column a save leaves out.
         self.record = record
         self.owner = owner
         self.store = store
