@@ -8,8 +8,9 @@ replies, with the real SQLite writer committing at synchronous=FULL. What the tw
 share below ASGI (uvicorn, websockets, the kernel) is left out, so the difference is the
 applications' own code, and it is much steadier than the load benchmark. The respondents
 run on the same thread: their own work (a few queue operations per message, the same for
-both apps) is in the main thread's figure, so read the difference, not the absolutes. `--answers 0` times visits alone (hello, welcome,
-disconnect): the per-visit part of a step's cost.
+both apps) is in the main thread's figure, so read the difference, not the absolutes.
+`--answers 0` times visits alone (hello, welcome, disconnect): the per-visit part of a
+step's cost.
 
 Both apps run in this one process, one after the other, on one CPU; the figures are CPU
 per answer of the event loop's thread and of all other threads (the writer).

@@ -6,7 +6,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from .processes import CLOCK_TICKS, Process
+from .processes import Process, stat_cpu_seconds
 
 
 @dataclass
@@ -29,11 +29,9 @@ def thread_cpu_seconds(pid: int) -> dict[int, float]:
     found: dict[int, float] = {}
     for name in os.listdir(f"/proc/{pid}/task"):
         try:
-            with open(f"/proc/{pid}/task/{name}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            found[int(name)] = stat_cpu_seconds(f"/proc/{pid}/task/{name}/stat")
         except FileNotFoundError:  # the thread ended meanwhile
             continue
-        found[int(name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     return found
 
 

@@ -26,6 +26,14 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
+def stat_cpu_seconds(path: str) -> float:
+    """User plus system CPU seconds from a /proc stat file (a process's or a thread's)."""
+    with open(path) as stat:
+        # Fields after the command name, which is in brackets and may hold spaces.
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def cpu_plan() -> tuple[set[int] | None, set[int] | None]:
     """(server CPUs, client CPUs): one CPU for the server, the rest for the load client."""
     cpus = sorted(os.sched_getaffinity(0))
@@ -60,10 +68,7 @@ class Process:
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time of every thread of the process so far."""
-        with open(f"/proc/{self.popen.pid}/stat") as stat:
-            # Fields after the command name, which is in brackets and may hold spaces.
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return stat_cpu_seconds(f"/proc/{self.popen.pid}/stat")
 
     def metrics(self) -> dict[str, Any]:
         request = urllib.request.Request(

@@ -43,8 +43,8 @@ class Recording:
     def start(self) -> None:
         self._popen = subprocess.Popen(
             [py_spy(), "record", "--pid", str(self.process.popen.pid), "--duration",
-             str(LONGEST), "--rate", str(RATE), "--nonblocking", "--gil", "--threads", "--format", "raw",
-             "--output", str(self.output)],
+             str(LONGEST), "--rate", str(RATE), "--nonblocking", "--gil", "--threads",
+             "--format", "raw", "--output", str(self.output)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
 
@@ -65,8 +65,9 @@ def summary(collapsed: Path, top: int = 20) -> str:
         stack, _, count = line.rpartition(" ")
         samples = int(count)
         total += samples
+        _thread, *frames = stack.split(";")  # recorded with --threads
         # Per function, not per line: 'f (store/sqlite.py:141)' -> 'f (store/sqlite.py)'.
-        leaf = re.sub(r":\d+\)$", ")", stack.split(";")[-1])
+        leaf = re.sub(r":\d+\)$", ")", frames[-1]) if frames else "(no Python frame)"
         own[leaf] += samples
         packages[_package(leaf)] += samples
     if total == 0:

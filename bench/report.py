@@ -50,6 +50,11 @@ class Comparison:
     def median(self, rounds: list[Round], field: str) -> float:
         return float(statistics.median(float(getattr(r, field)) for r in rounds))
 
+    def three_ways(self, field: str, fmt: str) -> str:
+        """'echo / ideal / server': the field's median of each, formatted."""
+        return " / ".join(format(self.median(rounds, field), fmt)
+                          for rounds in (self.echo, self.ideal, self.server))
+
     def ratio(self, field: str, over: str = "echo", of: str = "server") -> float:
         """Median over rounds of `of`/`over` (server/echo by default), paired round by round."""
         pairs = zip(getattr(self, over), getattr(self, of))
@@ -101,14 +106,10 @@ def three_way_table(comparisons: Sequence[Comparison]) -> str:
         if not c.ideal:
             continue
 
-        def three(name: str, fmt: str, c: Comparison = c) -> str:
-            return " / ".join(format(c.median(rounds, name), fmt)
-                              for rounds in (c.echo, c.ideal, c.server))
-
         lines.append(
-            f"| {c.synchronous} | {c.respondents:,} | {three('steps_per_second', ',.0f')} "
-            f"| {three('p50_ms', '.1f')} | {three('p99_ms', '.1f')} "
-            f"| {three('server_cpu_us_per_step', '.0f')} "
+            f"| {c.synchronous} | {c.respondents:,} | {c.three_ways('steps_per_second', ',.0f')} "
+            f"| {c.three_ways('p50_ms', '.1f')} | {c.three_ways('p99_ms', '.1f')} "
+            f"| {c.three_ways('server_cpu_us_per_step', '.0f')} "
             f"| {c.ratio('steps_per_second', over='ideal'):.2f} "
             f"| {c.ratio('server_cpu_us_per_step', over='ideal'):.2f} "
             f"| {c.ratio('p99_ms', over='ideal'):.2f} "
@@ -128,14 +129,10 @@ def latency_table(comparisons: Sequence[Comparison]) -> str:
         if not c.ideal:
             continue
 
-        def three(name: str, fmt: str, c: Comparison = c) -> str:
-            return " / ".join(format(c.median(rounds, name), fmt)
-                              for rounds in (c.echo, c.ideal, c.server))
-
         lines.append(
-            f"| {c.synchronous} | {c.respondents:,} | {three('p99_ms', '.1f')} "
-            f"| {three('in_steps', ',.0f')} | {three('in_handshakes', ',.0f')} "
-            f"| {three('handshake_p99_ms', ',.0f')} |"
+            f"| {c.synchronous} | {c.respondents:,} | {c.three_ways('p99_ms', '.1f')} "
+            f"| {c.three_ways('in_steps', ',.0f')} | {c.three_ways('in_handshakes', ',.0f')} "
+            f"| {c.three_ways('handshake_p99_ms', ',.0f')} |"
         )
     return "\n".join(lines)
 

@@ -29,7 +29,8 @@ INSERT_HISTORY = (
 # an indexed column rewrites that column's index entry even when its value is unchanged
 # (completed_at, in sessions_by_survey): 3.5 us more per write on a 100,000-row table, a
 # tenth of an answer's write. updated_at changes on every save.
-_ALWAYS = "current_step = ?, answers = ?, step_history = ?, session_data = ?, last_seq = ?, updated_at = ?"
+_ALWAYS = ("current_step = ?, answers = ?, step_history = ?, session_data = ?, last_seq = ?, "
+           "updated_at = ?")
 _FENCE = " WHERE user_id = ? AND owner = ? AND last_seq = ?"
 # With no earlier record to compare with, everything, and completed_at as the record says.
 UPDATE_SESSION = (
